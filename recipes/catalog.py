@@ -1,0 +1,79 @@
+"""The list of recipe modules and a lookup of recipes by name, shared by the CLI and the docs."""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+
+__all__ = ["TOPICS", "Recipe", "iter_recipes", "find_recipes"]
+
+TOPICS: tuple[str, ...] = (
+    "creation",
+    "dtypes",
+    "numpy_interop",
+    "indexing",
+    "shape_ops",
+    "math_ops",
+    "autograd",
+    "regression_manual",
+    "regression_nn",
+    "modules",
+    "data",
+    "devices",
+    "distributed",
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One public function or class of a topic module."""
+
+    module: str
+    name: str
+    obj: object
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    @property
+    def summary(self) -> str:
+        doc = inspect.getdoc(self.obj) or ""
+        return doc.strip().split("\n\n")[0].replace("\n", " ")
+
+
+def _module(topic: str) -> ModuleType:
+    return importlib.import_module(f"recipes.{topic}")
+
+
+def iter_recipes(topics: tuple[str, ...] = TOPICS) -> list[Recipe]:
+    """Every recipe of the given topics, in the order of each module's ``__all__``."""
+    recipes = []
+    for topic in topics:
+        module = _module(topic)
+        recipes.extend(Recipe(topic, name, getattr(module, name)) for name in module.__all__)
+    return recipes
+
+
+def find_recipes(name: str) -> list[Recipe]:
+    """Resolve ``topic``, ``topic.recipe`` or a bare recipe name to the recipes it names.
+
+    Raises ``LookupError`` with the closest names when nothing matches.
+    """
+    if name in TOPICS:
+        return iter_recipes((name,))
+    topic, _, leaf = name.rpartition(".")
+    candidates = iter_recipes((topic,) if topic in TOPICS else TOPICS)
+    found = [recipe for recipe in candidates if recipe.name == leaf]
+    if not found:
+        known = list(TOPICS) + [recipe.qualname for recipe in iter_recipes()]
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `torch-recipes list`"
+        raise LookupError(f"no recipe or topic named {name!r}{hint}")
+    if len(found) > 1:
+        names = ", ".join(recipe.qualname for recipe in found)
+        raise LookupError(f"{name!r} is ambiguous: {names}; give it as topic.name")
+    return found
