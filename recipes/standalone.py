@@ -10,6 +10,7 @@ import ast
 import importlib
 import inspect
 import re
+import sys
 from dataclasses import dataclass, field
 
 from recipes import __version__
@@ -119,17 +120,20 @@ def standalone_source(recipes: list[Recipe]) -> str:
     collector = _Collector()
     for recipe in recipes:
         collector.add(collector.module(f"recipes.{recipe.module}"), recipe.name)
-    names = ", ".join(recipe.qualname for recipe in recipes)
+    topics = sorted({recipe.module for recipe in recipes})
+    if len(recipes) > 1 and len(topics) == 1:
+        names = f"the recipes of recipes.{topics[0]}"
+    else:
+        names = ", ".join(f"recipes.{recipe.qualname}" for recipe in recipes)
     header = (
-        f'"""Standalone copy of {names} from torch-recipes {__version__}.\n\n'
+        f'"""Standalone copy of {names} (torch-recipes {__version__}).\n\n'
         'Run it to check its examples: python this_file.py\n"""\n\n'
         "from __future__ import annotations\n\n"
     )
-    imports = []
-    for node in collector.imports:
-        line = ast.unparse(node)
-        if line not in imports:
-            imports.append(line)
+    imports = sorted(
+        {ast.unparse(node) for node in collector.imports},
+        key=lambda line: (line.split()[1].split(".")[0] not in sys.stdlib_module_names, line),
+    )
     bodies = [module.segment(node) for module, node in collector.definitions]
     body = "\n\n\n".join(_RECIPES_IMPORT.sub("", text) for text in bodies)
     return header + "\n".join(imports) + "\n\n\n" + body + "\n" + _MAIN

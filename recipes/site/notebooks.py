@@ -1,0 +1,255 @@
+"""Turn one bilingual tutorial source into one executed notebook per language.
+
+A tutorial is a jupytext percent-format file whose prose cells carry ``lang="en"`` or ``lang="zh"``
+and whose code cells are shared. The code runs once, in the shared kernel runner, and both
+language notebooks receive the same outputs. Results are cached by the code, the environment and
+the project's source, so an unchanged tutorial is not executed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import html
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+import nbformat
+import numpy
+import torch
+
+from recipes import __version__
+from recipes.runner import CellResult, KernelRunner
+
+__all__ = [
+    "LANGUAGES",
+    "Execution",
+    "Tutorial",
+    "build_language_notebook",
+    "execute_tutorial",
+    "recipe_modules_used",
+]
+
+LANGUAGES = ("en", "zh")
+
+# Plots are rendered by the kernel with a font that has CJK glyphs, so Chinese labels are drawn as
+# characters rather than boxes; the build reports any "missing from font" warning as a failure.
+KERNEL_SETUP = """
+import matplotlib
+from matplotlib import font_manager
+
+%matplotlib inline
+%config InlineBackend.figure_formats = ["png"]
+%config InlineBackend.rc = {"figure.dpi": 80, "figure.figsize": (6.0, 4.0)}
+
+_cjk = "Noto Sans CJK SC"
+if _cjk not in {f.name for f in font_manager.fontManager.ttflist}:
+    font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
+matplotlib.rcParams["font.sans-serif"] = [_cjk, "DejaVu Sans"]
+matplotlib.rcParams["axes.unicode_minus"] = False
+del _cjk, font_manager, matplotlib
+"""
+
+PROVENANCE_CODE = """
+import json as _json, platform as _platform, sys as _sys, datetime as _dt
+import numpy as _np, torch as _torch
+print(_json.dumps({
+    "torch": _torch.__version__,
+    "python": _platform.python_version(),
+    "numpy": _np.__version__,
+    "device": _torch.cuda.get_device_name(0) if _torch.cuda.is_available()
+    else f"CPU ({_platform.machine()}, {_torch.get_num_threads()} threads)",
+    "date": _dt.date.today().isoformat(),
+}))
+"""
+
+_RECIPES_IMPORT = re.compile(r"^\s*(?:from\s+recipes\.(\w+)\s+import|import\s+recipes\.(\w+))", re.M)
+
+
+@dataclass
+class Tutorial:
+    """A parsed bilingual tutorial source."""
+
+    path: Path
+    notebook: nbformat.NotebookNode
+
+    @classmethod
+    def read(cls, path: Path) -> Tutorial:
+        return cls(path, jupytext.read(path, fmt="py:percent"))
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @property
+    def code_cells(self) -> list[str]:
+        return [c.source for c in self.notebook.cells if c.cell_type == "code"]
+
+    def code_line(self, index: int) -> int:
+        """1-based line in the source file where code cell ``index`` starts."""
+        marker = 0
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        for lineno, line in enumerate(lines, start=1):
+            if line.strip() == "# %%":
+                if marker == index:
+                    return lineno + 1
+                marker += 1
+        return 1
+
+    def language_problems(self) -> list[str]:
+        """Why the prose is not a faithful pair of languages, or nothing when it is."""
+        problems = []
+        prose = [c for c in self.notebook.cells if c.cell_type == "markdown"]
+        for cell in prose:
+            lang = cell.metadata.get("lang")
+            if lang not in LANGUAGES:
+                first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+                problems.append(f"prose cell without lang=\"en\"/\"zh\": {first[:60]!r}")
+        tagged = [c for c in prose if c.metadata.get("lang") in LANGUAGES]
+        for index in range(0, len(tagged), 2):
+            pair = tagged[index : index + 2]
+            langs = [c.metadata["lang"] for c in pair]
+            if langs != list(LANGUAGES):
+                text = pair[0].source.strip().splitlines()[0][:60] if pair[0].source else ""
+                problems.append(
+                    f"expected an en cell followed by its zh translation, got {langs} at {text!r}"
+                )
+                break
+        if not any(c.cell_type == "code" for c in self.notebook.cells):
+            problems.append("the tutorial has no code cell")
+        return problems
+
+
+@dataclass
+class Execution:
+    """The outputs of a tutorial's code cells, and the environment that produced them."""
+
+    key: str
+    results: list[dict] = field(default_factory=list)
+    provenance: dict = field(default_factory=dict)
+    from_cache: bool = False
+
+    def failures(self) -> list[tuple[int, dict]]:
+        return [(i, r) for i, r in enumerate(self.results) if r["status"] != "ok"]
+
+
+def _project_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for source in sorted(Path(__file__).resolve().parents[1].glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def cache_key(tutorial: Tutorial) -> str:
+    """Changes when the tutorial's code, the environment or the recipes' source changes."""
+    payload = {
+        "code": tutorial.code_cells,
+        "setup": KERNEL_SETUP,
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+        "torch_recipes": __version__,
+        "recipes_source": _project_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+
+
+def _result_record(result: CellResult) -> dict:
+    record = {"status": result.status, "outputs": result.outputs, "seconds": result.seconds}
+    if result.error is not None:
+        record["error"] = {"ename": result.error.ename, "evalue": result.error.evalue}
+    return record
+
+
+def execute_tutorial(
+    tutorial: Tutorial, cache_dir: Path, *, timeout: float = 120.0
+) -> Execution:
+    """Run the tutorial's code cells once, or return the cached run when nothing changed."""
+    key = cache_key(tutorial)
+    cache_file = cache_dir / f"{tutorial.name}.json"
+    if cache_file.exists():
+        cached = json.loads(cache_file.read_text(encoding="utf-8"))
+        if cached.get("key") == key:
+            return Execution(key, cached["results"], cached["provenance"], from_cache=True)
+    with KernelRunner(timeout=timeout, cwd=tutorial.path.parent, setup=KERNEL_SETUP) as kernel:
+        results = [_result_record(kernel.run(code)) for code in tutorial.code_cells]
+        provenance = json.loads(kernel.run(PROVENANCE_CODE).text)
+    execution = Execution(key, results, provenance)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not execution.failures():
+        cache_file.write_text(
+            json.dumps({"key": key, "results": results, "provenance": provenance}),
+            encoding="utf-8",
+        )
+    with (cache_dir / "executions.jsonl").open("a", encoding="utf-8") as ledger:
+        ledger.write(
+            json.dumps({"tutorial": tutorial.name, "cells": len(results), "time": time.time()})
+            + "\n"
+        )
+    return execution
+
+
+def recipe_modules_used(tutorial: Tutorial) -> list[str]:
+    """The ``recipes`` topic modules a tutorial imports, in order of first use."""
+    found: list[str] = []
+    for code in tutorial.code_cells:
+        for match in _RECIPES_IMPORT.finditer(code):
+            module = match.group(1) or match.group(2)
+            if module not in found:
+                found.append(module)
+    return found
+
+
+_PROVENANCE_TEXT = {
+    "en": "Outputs on this page were produced by really running it: torch {torch}, "
+    "Python {python}, NumPy {numpy}, on {device}, {date}.",
+    "zh": "本页的输出均由实际运行得到：torch {torch}，Python {python}，NumPy {numpy}，"
+    "设备 {device}，日期 {date}。",
+}
+_DOWNLOAD_TEXT = {"en": "Download", "zh": "下载"}
+_NOTEBOOK_TEXT = {"en": "this notebook", "zh": "本页 notebook"}
+_RECIPE_FILES_TEXT = {"en": "recipe files used", "zh": "用到的 recipe 文件"}
+
+
+def build_language_notebook(
+    tutorial: Tutorial, execution: Execution, lang: str, *, downloads_prefix: str
+) -> nbformat.NotebookNode:
+    """The notebook a reader of ``lang`` sees: that language's prose, shared code and outputs."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"expected a language in {LANGUAGES}, got {lang!r}")
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata = {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    code_index = 0
+    for cell in tutorial.notebook.cells:
+        if cell.cell_type == "markdown":
+            if cell.metadata.get("lang") == lang:
+                notebook.cells.append(nbformat.v4.new_markdown_cell(cell.source))
+            continue
+        result = execution.results[code_index]
+        code_cell = nbformat.v4.new_code_cell(cell.source, execution_count=code_index + 1)
+        code_cell.outputs = [nbformat.from_dict(out) for out in result["outputs"]]
+        notebook.cells.append(code_cell)
+        code_index += 1
+    links = [f'<a href="{tutorial.name}.{lang}.ipynb" download>{_NOTEBOOK_TEXT[lang]}</a>']
+    links += [
+        f'<a href="{downloads_prefix}{m}.py" download><code>{m}.py</code></a>'
+        for m in recipe_modules_used(tutorial)
+    ]
+    provenance = {k: html.escape(str(v)) for k, v in execution.provenance.items()}
+    info = nbformat.v4.new_markdown_cell(
+        '<div class="admonition info tutorial-provenance">'
+        f'<p class="admonition-title">{_DOWNLOAD_TEXT[lang]}: {" · ".join(links[:1])}'
+        + (f" · {_RECIPE_FILES_TEXT[lang]}: {', '.join(links[1:])}" if links[1:] else "")
+        + f"</p><p>{_PROVENANCE_TEXT[lang].format(**provenance)}</p></div>"
+    )
+    position = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
+    notebook.cells.insert(position, info)
+    return notebook

@@ -1,0 +1,48 @@
+"""Shared fixtures: one strict build of the whole site per test session, reused by every site test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MKDOCS = [sys.executable, "-m", "mkdocs"]
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    site: Path
+    cache: Path
+    log: str
+    seconds: float
+
+
+def build_site(config: Path, site: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Run `mkdocs build --strict` for ``config`` into ``site`` with its own tutorial cache."""
+    env = {**os.environ, "TORCH_RECIPES_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [*MKDOCS, "build", "--strict", "-f", str(config), "-d", str(site), *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
+    """The real site, built cold (empty tutorial cache) exactly as `make docs` builds it."""
+    root = tmp_path_factory.mktemp("site-build")
+    start = time.perf_counter()
+    done = build_site(ROOT / "mkdocs.yml", root / "site", root / "cache")
+    seconds = time.perf_counter() - start
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
+    return SiteBuild(root / "site", root / "cache", log, seconds)

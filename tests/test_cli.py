@@ -1,0 +1,84 @@
+"""The torch-recipes command: list, show and copy (check has its own tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from recipes.catalog import TOPICS, iter_recipes
+from recipes.cli import main
+
+# Blocks `import recipes` so a copied file proves it does not need the package installed.
+WITHOUT_PACKAGE = (
+    "import runpy, sys; sys.modules['recipes'] = None; "
+    "runpy.run_path(sys.argv[1], run_name='__main__')"
+)
+
+
+def test_list_prints_every_recipe_once(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    recipes = iter_recipes()
+    assert len(lines) == len(recipes)
+    for line, recipe in zip(lines, recipes):
+        assert line.split()[0] == recipe.qualname
+        assert len(line.split()) > 1, f"{recipe.qualname} has no summary"
+
+
+def test_every_topic_lists_recipes() -> None:
+    assert {recipe.module for recipe in iter_recipes()} == set(TOPICS)
+
+
+def test_show_prints_the_source(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "devices.pick_device"]) == 0
+    assert "def pick_device(" in capsys.readouterr().out
+
+
+def test_unknown_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "pick_devise"]) == 2
+    assert "did you mean" in capsys.readouterr().err
+
+
+def test_copy_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dest = tmp_path / "mine.py"
+    dest.write_text("keep me", encoding="utf-8")
+    assert main(["copy", "creation", str(dest)]) == 2
+    assert dest.read_text(encoding="utf-8") == "keep me"
+    assert main(["copy", "creation", str(dest), "--force"]) == 0
+    assert "def " in dest.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_copied_topic_runs_on_its_own(topic: str, tmp_path: Path) -> None:
+    dest = tmp_path / f"{topic}_copy.py"
+    assert main(["copy", topic, str(dest)]) == 0
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PACKAGE, str(dest)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "doctest examples passed" in done.stdout
+    assert " 0/" not in done.stdout
+
+
+def test_copy_single_recipe_includes_its_helpers(tmp_path: Path) -> None:
+    dest = tmp_path / "train.py"
+    assert main(["copy", "train_linear_regression", str(dest)]) == 0
+    source = dest.read_text(encoding="utf-8")
+    assert "def train_linear_regression(" in source
+    assert "from recipes" not in source
+    compile(source, str(dest), "exec")
+
+
+def test_python_dash_m_works_the_same() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "recipes", "list"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0
+    assert len(done.stdout.splitlines()) == len(iter_recipes())

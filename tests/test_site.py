@@ -1,0 +1,207 @@
+"""The executed bilingual site: built once per session (see conftest) and inspected as files."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+from bs4 import BeautifulSoup
+
+from recipes.site.notebooks import Tutorial
+from recipes.site.variants import write_config_variant
+from tests.conftest import ROOT, build_site
+
+pytestmark = pytest.mark.slow
+
+TUTORIALS = sorted(path.stem for path in (ROOT / "docs" / "tutorials").glob("*.py"))
+PREFIX = {"en": "", "zh": "zh/"}
+OTHER = {"en": "zh", "zh": "en"}
+PAGES = [(lang, name) for name in TUTORIALS for lang in PREFIX]
+
+
+def tutorial_page(site: Path, lang: str, name: str) -> Path:
+    return site / PREFIX[lang] / "tutorials" / name / "index.html"
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_every_module_has_a_tutorial() -> None:
+    from recipes.catalog import TOPICS
+
+    assert set(TOPICS) <= set(TUTORIALS), f"missing tutorials: {set(TOPICS) - set(TUTORIALS)}"
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_tutorial_prose_exists_in_both_languages(name: str) -> None:
+    assert Tutorial.read(ROOT / "docs" / "tutorials" / f"{name}.py").language_problems() == []
+
+
+def test_missing_translation_is_detected(tmp_path: Path) -> None:
+    source = tmp_path / "lonely.py"
+    source.write_text(
+        '# %% [markdown] lang="en"\n# # Title\n\n# %% [markdown] lang="zh"\n# # 标题\n\n'
+        '# %% [markdown] lang="en"\n# Only English here.\n\n# %%\nx = 1\n',
+        encoding="utf-8",
+    )
+    problems = Tutorial.read(source).language_problems()
+    assert len(problems) == 1 and "followed by its zh translation" in problems[0]
+    source.write_text("# %% [markdown]\n# Untagged prose.\n\n# %%\nx = 1\n", encoding="utf-8")
+    assert "without lang" in Tutorial.read(source).language_problems()[0]
+
+
+def test_each_tutorial_executed_once_for_both_languages(built_site) -> None:
+    ledger = (built_site.cache / "executions.jsonl").read_text(encoding="utf-8").splitlines()
+    counts = Counter(json.loads(line)["tutorial"] for line in ledger)
+    assert counts == Counter({name: 1 for name in TUTORIALS})
+
+
+def test_unchanged_tutorials_are_not_executed_again(built_site, tmp_path: Path) -> None:
+    ledger = built_site.cache / "executions.jsonl"
+    before = ledger.read_text(encoding="utf-8")
+    done = build_site(ROOT / "mkdocs.yml", tmp_path / "site", built_site.cache)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert ledger.read_text(encoding="utf-8") == before
+
+
+@pytest.mark.parametrize("name", TUTORIALS)
+def test_language_notebooks_share_code_and_outputs(built_site, name: str) -> None:
+    def code(lang: str) -> list[tuple[str, list]]:
+        path = ROOT / "docs" / "tutorials" / f"{name}.{lang}.ipynb"
+        notebook = nbformat.read(path, as_version=4)
+        return [(c.source, c.outputs) for c in notebook.cells if c.cell_type == "code"]
+
+    english, chinese = code("en"), code("zh")
+    assert english == chinese
+    assert len(english) == len(Tutorial.read(ROOT / "docs" / "tutorials" / f"{name}.py").code_cells)
+
+
+@pytest.mark.parametrize(("lang", "name"), PAGES)
+def test_tutorial_page_shows_executed_output(built_site, lang: str, name: str) -> None:
+    page = tutorial_page(built_site.site, lang, name)
+    assert page.exists(), f"{page} was not rendered (copied as a raw file?)"
+    html = soup(page)
+    assert html.select(".jp-Notebook"), "the notebook was not rendered into the page"
+    outputs = html.select(".jp-OutputArea-output")
+    assert outputs, f"{lang}/{name} has no executed output"
+    assert not html.select(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg")
+    assert "Traceback (most recent call last)" not in html.get_text()
+
+
+@pytest.mark.parametrize(("lang", "name"), PAGES)
+def test_tutorial_page_states_provenance_and_downloads(built_site, lang: str, name: str) -> None:
+    page = tutorial_page(built_site.site, lang, name)
+    box = soup(page).select_one(".tutorial-provenance")
+    assert box is not None
+    assert torch.__version__ in box.get_text()
+    links = [a["href"] for a in box.select("a[href]")]
+    assert any(href.endswith(".ipynb") for href in links)
+    for href in links:
+        assert (page.parent / href).resolve().is_file(), f"{href} from {page} is missing"
+
+
+@pytest.mark.parametrize(("lang", "name"), PAGES)
+def test_language_switcher_leads_to_same_tutorial(built_site, lang: str, name: str) -> None:
+    page = tutorial_page(built_site.site, lang, name)
+    html = soup(page)
+    assert html.html["lang"] == lang
+    switch = html.select_one(f"a.md-select__link[hreflang='{OTHER[lang]}']")
+    assert switch is not None, "no language switcher link"
+    target = (page.parent / switch["href"] / "index.html").resolve()
+    assert target == tutorial_page(built_site.site, OTHER[lang], name).resolve()
+
+
+def test_navigation_titles_are_translated(built_site) -> None:
+    chinese = soup(tutorial_page(built_site.site, "zh", "autograd")).select_one("nav.md-nav--primary")
+    english = soup(tutorial_page(built_site.site, "en", "autograd")).select_one("nav.md-nav--primary")
+    assert "自动微分" in chinese.get_text() and "创建张量" in chinese.get_text()
+    assert "Autograd" in english.get_text() and "创建张量" not in english.get_text()
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("张量", "zh/tutorials/creation/"), ("自动微分", "zh/tutorials/autograd/")]
+)
+def test_chinese_search_finds_the_right_pages(built_site, query: str, expected: str) -> None:
+    index = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
+    separator = re.compile(index["config"]["separator"])
+    hits = {
+        doc["location"].split("#")[0]
+        for doc in index["docs"]
+        if query in separator.split(BeautifulSoup(doc["text"] + " " + doc["title"], "html.parser").get_text())
+    }
+    assert expected in hits, f"{query!r} found only {sorted(hits)[:10]}"
+
+
+EXTERNAL = re.compile(
+    r"""(?:\b(?:src|href|data|poster)\s*=\s*["']|url\(\s*["']?|@import\s+["']|import\s*\(\s*["']|\bfrom\s+["'])"""
+    r"""(?:https?:)?//(?!127\.0\.0\.1|localhost)""",
+    re.I,
+)
+
+
+def test_site_loads_nothing_from_other_hosts(built_site) -> None:
+    offenders = []
+    for path in built_site.site.rglob("*"):
+        if path.suffix not in {".html", ".css", ".js"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".html":
+            # Plain links a reader may click are fine; assets that load by themselves are not.
+            text = re.sub(r"<a\b[^>]*>", "", text)
+        for match in EXTERNAL.finditer(text):
+            offenders.append(f"{path.relative_to(built_site.site)}: {text[match.start():match.end() + 60]}")
+    assert not offenders, "\n".join(offenders[:20])
+
+
+def test_tutorial_pages_are_light(built_site) -> None:
+    sizes = {}
+    for lang, name in PAGES:
+        html = tutorial_page(built_site.site, lang, name).read_text(encoding="utf-8")
+        sizes[f"{lang}/{name}"] = len(re.sub(r"data:image/[^\"')]+", "", html).encode())
+    largest = max(sizes, key=sizes.get)
+    assert sizes[largest] < 300_000, f"{largest} is {sizes[largest]:,} bytes without images"
+
+
+def test_plots_are_rendered_with_cjk_glyphs(built_site) -> None:
+    assert "missing from font" not in built_site.log
+    for name in ("regression_manual", "regression_nn"):
+        images = soup(tutorial_page(built_site.site, "zh", name)).select("img[src^='data:image/png']")
+        assert images, f"{name} shows no plot"
+
+
+def _mini_site(tmp_path: Path, tutorial: str) -> Path:
+    """A one-tutorial copy of the site configuration, for builds that must fail."""
+    docs = tmp_path / "docs"
+    (docs / "tutorials").mkdir(parents=True)
+    (docs / "index.en.md").write_text("# Home\n", encoding="utf-8")
+    (docs / "index.zh.md").write_text("# 首页\n", encoding="utf-8")
+    (docs / "tutorials" / "broken.py").write_text(tutorial, encoding="utf-8")
+    nav = [{"Home": "index.md"}, {"Broken": "tutorials/broken.ipynb"}]
+    return write_config_variant(tmp_path / "mkdocs.yml", docs_dir=docs, nav=nav)
+
+
+BROKEN = """# %% [markdown] lang="en"
+# # Broken
+# %% [markdown] lang="zh"
+# # 出错的教程
+# %%
+x = 1
+# %%
+y = x / 0
+# %%
+print("after the failure")
+"""
+
+
+def test_strict_build_fails_on_a_raising_cell(tmp_path: Path) -> None:
+    config = _mini_site(tmp_path, BROKEN)
+    done = build_site(config, tmp_path / "site", tmp_path / "cache")
+    log = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "tutorials/broken.py:8: code cell 2 of tutorial 'broken' error: ZeroDivisionError" in log
