@@ -1,0 +1,299 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] lang="en"
+# # Linear and logistic regression with `torch.nn`
+#
+# The from-scratch version of linear regression needed our own loader, model, loss and update.
+# PyTorch has a ready-made piece for each: `TensorDataset` and `DataLoader` for batches,
+# `nn.Linear` for the model, `nn.MSELoss` for the loss and `optim.SGD` for the update. This
+# tutorial rebuilds the same regression with them, checks it against the exact least-squares
+# solution, and then reuses the same loop for logistic regression, a linear classifier trained with
+# `nn.BCELoss`, written both as an `nn.Module` subclass and as an `nn.Sequential`.
+
+# %% [markdown] lang="zh"
+# # 用 `torch.nn` 实现线性回归与逻辑回归
+#
+# 从零实现线性回归时，数据加载、模型、损失和参数更新都要自己写。PyTorch 为每一步都准备好了现成的组件：
+# `TensorDataset` 和 `DataLoader` 负责分批，`nn.Linear` 是模型，`nn.MSELoss` 是损失，
+# `optim.SGD` 负责更新。本教程先用这些组件重新实现同一个回归，并与精确的最小二乘解对比；
+# 然后用同一个训练循环实现逻辑回归——一个用 `nn.BCELoss` 训练的线性分类器，
+# 分别写成 `nn.Module` 子类和 `nn.Sequential` 两种形式。
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn, optim
+from torch.utils.data import DataLoader, TensorDataset
+
+from recipes.modules import predict
+from recipes.regression_manual import fit_least_squares, make_regression_data, mse_loss, train_linear_regression
+from recipes.regression_nn import (
+    LogisticRegression,
+    accuracy,
+    make_classification_data,
+    make_logistic_sequential,
+    train_linear_regression_nn,
+    train_logistic_regression,
+)
+
+# %% [markdown] lang="en"
+# ## The data, split once
+#
+# The same regression problem as in the from-scratch tutorial: 5 features, noise with standard
+# deviation 10, bias 14.5, and 200 of the 1000 samples held out.
+
+# %% [markdown] lang="zh"
+# ## 数据，划分一次
+#
+# 与从零实现那篇教程相同的回归问题：5 个特征，噪声标准差为 10，偏置为 14.5，
+# 1000 个样本中留出 200 个。
+
+# %%
+X, y, true_coef, true_bias = make_regression_data(n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0)
+perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+X_train, y_train, X_test, y_test = X[perm[:800]], y[perm[:800]], X[perm[800:]], y[perm[800:]]
+print(X_train.shape, X_test.shape)
+
+# %% [markdown] lang="en"
+# ## `TensorDataset` and `DataLoader`
+#
+# `TensorDataset` pairs the rows of `X` and `y`; `DataLoader` cuts them into shuffled batches.
+# Giving the loader its own seeded `torch.Generator` makes the order repeat from run to run.
+
+# %% [markdown] lang="zh"
+# ## `TensorDataset` 与 `DataLoader`
+#
+# `TensorDataset` 把 `X` 和 `y` 的每一行配成一对；`DataLoader` 把它们打乱后切成批次。
+# 给加载器一个带种子的 `torch.Generator`，每次运行的顺序就都一样。
+
+# %%
+dataset = TensorDataset(X_train, y_train)
+loader = DataLoader(dataset, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
+X_batch, y_batch = next(iter(loader))
+print("samples:", len(dataset), " batches:", len(loader))
+print("one batch:", X_batch.shape, y_batch.shape)
+
+# %% [markdown] lang="en"
+# ## `nn.Linear` and `nn.MSELoss`
+#
+# `nn.Linear(5, 1)` holds a weight of shape `(1, 5)` and a bias of shape `(1,)`, both already
+# requiring grad. It returns one column, shape `(batch, 1)`, while the targets have shape
+# `(batch,)`. `nn.MSELoss` only *warns* about that mismatch and then broadcasts to a
+# `(batch, batch)` table, so squeeze the output first.
+
+# %% [markdown] lang="zh"
+# ## `nn.Linear` 与 `nn.MSELoss`
+#
+# `nn.Linear(5, 1)` 包含形状为 `(1, 5)` 的权重和形状为 `(1,)` 的偏置，两者都已经要求梯度。
+# 它的输出是一列，形状为 `(batch, 1)`，而目标值的形状是 `(batch,)`。对于这种不一致，
+# `nn.MSELoss` 只会给出*警告*，然后照样广播成 `(batch, batch)` 的表格去计算，
+# 所以要先把输出压成一维。
+
+# %%
+torch.manual_seed(0)
+model = nn.Linear(5, 1)
+criterion = nn.MSELoss()
+for name, param in model.named_parameters():
+    print(name, tuple(param.shape), param.requires_grad)
+
+output = model(X_batch)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    wrong = criterion(output, y_batch)
+print("warning:", caught[0].message)
+print(f"broadcast loss {wrong.item():.1f} vs correct loss {criterion(output.squeeze(1), y_batch).item():.1f}")
+
+# %% [markdown] lang="en"
+# ## The loop with `optim.SGD`
+#
+# The optimizer replaces the hand-written update: `optimizer.step()` moves every parameter against
+# its gradient, and `optimizer.zero_grad()` clears the gradients, after the step.
+
+# %% [markdown] lang="zh"
+# ## 使用 `optim.SGD` 的训练循环
+#
+# 优化器取代了手写的参数更新：`optimizer.step()` 让每个参数沿梯度的反方向移动，
+# `optimizer.zero_grad()` 负责清空梯度——放在 `step()` 之后。
+
+# %%
+optimizer = optim.SGD(model.parameters(), lr=0.02)
+for epoch in range(25):
+    for X_batch, y_batch in loader:
+        loss = criterion(model(X_batch).squeeze(1), y_batch)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+print("weight:", model.weight.data)
+print("bias:  ", model.bias.data)
+
+# %% [markdown] lang="en"
+# `train_linear_regression_nn` wraps the same loop, starts from zero weights so the result does not
+# depend on the global random seed, and records the mean loss of every epoch. Below it is compared
+# with the true coefficients, with the from-scratch recipe and with the least-squares floor.
+
+# %% [markdown] lang="zh"
+# `train_linear_regression_nn` 封装了同样的循环，从全零权重开始（这样结果不依赖全局随机种子），
+# 并记录每一轮的平均损失。下面把它的结果与真实系数、从零实现的版本以及最小二乘下限放在一起比较。
+
+# %%
+fit_nn = train_linear_regression_nn(X_train, y_train, lr=0.02, epochs=25, batch_size=32)
+fit_manual = train_linear_regression(X_train, y_train, lr=0.02, epochs=25, batch_size=32)
+w_ls, b_ls = fit_least_squares(X_train, y_train)
+print("true coefficients:     ", true_coef)
+print("nn.Linear coefficients:", fit_nn.weights)
+print(f"bias: learned {fit_nn.bias.item():.3f}, true {true_bias.item():.3f}")
+
+
+def held_out_mse(weights, bias):
+    return mse_loss(X_test @ weights + bias, y_test).item()
+
+
+floor = held_out_mse(w_ls, b_ls)
+print(f"held-out MSE, nn.Linear + optim.SGD: {held_out_mse(fit_nn.weights, fit_nn.bias):.2f}")
+print(f"held-out MSE, from scratch:          {held_out_mse(fit_manual.weights, fit_manual.bias):.2f}")
+print(f"held-out MSE, least squares floor:   {floor:.2f}")
+
+# %% [markdown] lang="en"
+# The loss curve, and the held-out predictions against the true targets (points on the diagonal
+# are perfect predictions):
+
+# %% [markdown] lang="zh"
+# 下面是损失曲线，以及留出集上预测值与真实目标值的对比（落在对角线上的点表示预测完全准确）：
+
+# %%
+y_hat = X_test @ fit_nn.weights + fit_nn.bias
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+ax1.plot(range(1, len(fit_nn.losses) + 1), fit_nn.losses, label="nn.Linear + optim.SGD")
+ax1.plot(range(1, len(fit_manual.losses) + 1), fit_manual.losses, linestyle="--", label="from scratch · 从零实现")
+ax1.set_yscale("log")
+ax1.set_title("Training loss · 训练损失")
+ax1.set_xlabel("epoch · 轮次")
+ax1.set_ylabel("MSE (log scale) · 均方误差（对数坐标）")
+ax1.legend()
+ax2.scatter(y_test, y_hat, s=10, alpha=0.6)
+lims = [y_test.min().item(), y_test.max().item()]
+ax2.plot(lims, lims, color="red", label="y = ŷ")
+ax2.set_title("Held-out predictions · 留出集预测")
+ax2.set_xlabel("true y · 真实值")
+ax2.set_ylabel("predicted y · 预测值")
+ax2.legend()
+plt.show()
+
+# %% [markdown] lang="en"
+# ## Logistic regression: a linear classifier
+#
+# For two classes, logistic regression passes the linear score through a sigmoid to get the
+# probability of class 1, and is trained with binary cross-entropy, `nn.BCELoss`. The data here
+# has two features, so the classes and the decision boundary can be drawn.
+
+# %% [markdown] lang="zh"
+# ## 逻辑回归：线性分类器
+#
+# 对于二分类问题，逻辑回归把线性得分送进 sigmoid 函数，得到属于类别 1 的概率，
+# 并用二元交叉熵 `nn.BCELoss` 来训练。这里的数据只有两个特征，
+# 因此可以把两个类别和决策边界都画出来。
+
+# %%
+Xc, yc = make_classification_data(n_samples=200, class_sep=1.5, random_state=0)
+print(Xc.shape, yc.dtype, "class counts:", torch.bincount(yc.long()))
+
+# %% [markdown] lang="en"
+# ## Two ways to write the model
+#
+# As an `nn.Module` subclass, the layers are created in `__init__` and used in `forward`; this
+# style allows any computation. `nn.Sequential` simply chains layers, which is enough when the data
+# flows straight through. Both map `(n, 2)` features to `(n, 1)` probabilities.
+
+# %% [markdown] lang="zh"
+# ## 模型的两种写法
+#
+# 写成 `nn.Module` 子类时，在 `__init__` 里创建各层，在 `forward` 里使用它们，这种写法可以表达任意计算。
+# `nn.Sequential` 只是把各层依次串起来，数据一路直通时用它就够了。
+# 两者都把形状为 `(n, 2)` 的特征映射为形状为 `(n, 1)` 的概率。
+
+# %%
+torch.manual_seed(0)
+module_model = LogisticRegression(n_features=2)
+sequential_model = make_logistic_sequential(n_features=2)
+print(module_model)
+print(sequential_model)
+print(module_model(Xc[:3]))
+
+# %% [markdown] lang="en"
+# `nn.BCELoss` expects probabilities and float targets of the same shape. Its value is the mean of
+# `-(y log p + (1 - y) log(1 - p))`:
+
+# %% [markdown] lang="zh"
+# `nn.BCELoss` 需要概率值和形状相同的浮点目标值。它的值是 `-(y log p + (1 - y) log(1 - p))` 的平均值：
+
+# %%
+p = module_model(Xc).squeeze(1)
+print("nn.BCELoss:", nn.BCELoss()(p, yc))
+print("by hand:   ", -(yc * torch.log(p) + (1 - yc) * torch.log(1 - p)).mean())
+
+# %% [markdown] lang="en"
+# ## Training and accuracy
+#
+# `train_logistic_regression` runs the same SGD loop with `nn.BCELoss` and returns the loss of
+# each epoch. `predict` evaluates without building a graph, and `accuracy` thresholds the
+# probabilities at 0.5 and compares them with the labels.
+
+# %% [markdown] lang="zh"
+# ## 训练与准确率
+#
+# `train_logistic_regression` 用 `nn.BCELoss` 运行同样的 SGD 循环，并返回每一轮的损失。
+# `predict` 在不建立计算图的情况下做预测，`accuracy` 以 0.5 为阈值把概率转成类别，再与标签比较。
+
+# %%
+module_losses = train_logistic_regression(module_model, Xc, yc, lr=0.5, epochs=50, batch_size=32)
+sequential_losses = train_logistic_regression(sequential_model, Xc, yc, lr=0.5, epochs=50, batch_size=32)
+for name, model, losses in [
+    ("nn.Module", module_model, module_losses),
+    ("nn.Sequential", sequential_model, sequential_losses),
+]:
+    acc = accuracy(predict(model, Xc).squeeze(1), yc)
+    print(f"{name:14s} BCE: {losses[0]:.3f} -> {losses[-1]:.3f}   accuracy: {acc:.3f}")
+
+# %% [markdown] lang="en"
+# ## The decision boundary
+#
+# The model predicts class 1 where the probability is above 0.5, which for a linear model is one
+# side of a straight line. Evaluating it on a grid and shading the probability shows that line.
+
+# %% [markdown] lang="zh"
+# ## 决策边界
+#
+# 模型在概率大于 0.5 的地方预测为类别 1，对于线性模型来说，这正好是一条直线的一侧。
+# 在网格上计算概率并用颜色深浅表示，就能看到这条直线。
+
+# %%
+x0 = torch.linspace(Xc[:, 0].min().item() - 1, Xc[:, 0].max().item() + 1, 200)
+x1 = torch.linspace(Xc[:, 1].min().item() - 1, Xc[:, 1].max().item() + 1, 200)
+grid0, grid1 = torch.meshgrid(x0, x1, indexing="xy")
+grid_probs = predict(module_model, torch.stack([grid0.ravel(), grid1.ravel()], dim=1)).reshape(grid0.shape)
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+ax1.plot(range(1, len(module_losses) + 1), module_losses)
+ax1.set_title("BCE loss · 交叉熵损失")
+ax1.set_xlabel("epoch · 轮次")
+ax1.set_ylabel("loss · 损失")
+filled = ax2.contourf(grid0, grid1, grid_probs, levels=20, cmap="RdBu_r", alpha=0.6)
+ax2.contour(grid0, grid1, grid_probs, levels=[0.5], colors="black")
+ax2.scatter(Xc[yc == 0, 0], Xc[yc == 0, 1], c="tab:blue", edgecolors="k", s=20, label="class 0 · 类别 0")
+ax2.scatter(Xc[yc == 1, 0], Xc[yc == 1, 1], c="tab:red", edgecolors="k", s=20, label="class 1 · 类别 1")
+fig.colorbar(filled, ax=ax2, label="P(class 1) · 属于类别 1 的概率")
+ax2.set_title("Decision boundary · 决策边界")
+ax2.set_xlabel("feature 1 · 特征 1")
+ax2.set_ylabel("feature 2 · 特征 2")
+ax2.legend()
+plt.show()
