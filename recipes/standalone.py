@@ -7,6 +7,7 @@ torch-recipes installed: definitions the recipes take from other ``recipes`` mod
 from __future__ import annotations
 
 import ast
+import doctest
 import importlib
 import inspect
 import re
@@ -19,6 +20,8 @@ from recipes.catalog import Recipe
 __all__ = ["standalone_source"]
 
 _RECIPES_IMPORT = re.compile(r"^(\s*)>>> from recipes(\.\w+)* import [\w, ()]+\n", re.MULTILINE)
+
+_DOCTEST = doctest.DocTestParser()
 
 _MAIN = '''
 
@@ -69,16 +72,22 @@ class _Module:
         return "\n".join(lines)
 
 
+def _names_in(source: str, mode: str) -> set[str]:
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
 def _names_used(node: ast.AST) -> set[str]:
-    """Every bare name a statement reads, including those inside string annotations."""
+    """Every bare name a statement reads, in its code, string annotations and doctest examples."""
     used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
     for const in ast.walk(node):
         if isinstance(const, ast.Constant) and isinstance(const.value, str):
-            try:
-                expr = ast.parse(const.value, mode="eval")
-            except SyntaxError:
-                continue
-            used |= {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+            used |= _names_in(const.value, "eval")
+            for example in _DOCTEST.get_examples(const.value):
+                used |= _names_in(example.source, "exec")
     return used
 
 
