@@ -1,0 +1,809 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] lang="en"
+# # Pitfalls in popular PyTorch tutorials
+#
+# Many PyTorch tutorials on the web were written for old versions, or were never run as printed:
+# their code calls APIs that are deprecated or gone, and the outputs they show are not what PyTorch
+# prints today. This page collects the mistakes that come up again and again. Each section shows
+# the mistake running here, with the error caught and printed (so you see the exact message you
+# would get), then the code that does the job correctly.
+
+# %% [markdown] lang="zh"
+# # 流行 PyTorch 教程中的常见陷阱
+#
+# 网上很多 PyTorch 教程是为旧版本写的，有的甚至从来没有按原样运行过：代码里用了已经弃用或删除的
+# API，贴出来的输出也和如今 PyTorch 实际打印的不一样。本页把反复出现的错误集中起来。每一节都在这里
+# 真实运行一遍错误写法（异常被捕获并打印出来，让你看到真正会遇到的报错信息），再给出正确的写法。
+
+# %%
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+print(torch.__version__, np.__version__)
+
+# %% [markdown] lang="en"
+# ## Stale API: `torch.add(a, 10, b)`
+#
+# Old tutorials compute `a + 10 * b` with `torch.add(a, 10, b)`. That overload is deprecated:
+# it still runs, but PyTorch warns about it and it may disappear. Pass the multiplier as `alpha=`.
+
+# %% [markdown] lang="zh"
+# ## 过时的 API：`torch.add(a, 10, b)`
+#
+# 旧教程用 `torch.add(a, 10, b)` 来计算 `a + 10 * b`。这种重载已被弃用：现在还能运行，但 PyTorch
+# 会发出警告，将来可能被移除。应该用关键字参数 `alpha=` 传入倍数。
+
+# %%
+a = torch.tensor([1.0, 2.0, 3.0])
+b = torch.tensor([0.5, 0.5, 0.5])
+
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    old_style = torch.add(a, 10, b)
+for warning in caught:
+    print(f"{warning.category.__name__}: {str(warning.message).splitlines()[0]}")
+old_style
+
+# %%
+torch.add(a, b, alpha=10)
+
+# %% [markdown] lang="en"
+# ## Stale API: `Variable` wrappers
+#
+# Before PyTorch 0.4, a tensor had to be wrapped in `torch.autograd.Variable` to take part in
+# autograd. Since 0.4 the wrapper does nothing: `Variable(t)` just returns a plain `torch.Tensor`.
+
+# %% [markdown] lang="zh"
+# ## 过时的 API：`Variable` 包装
+#
+# 在 PyTorch 0.4 之前，张量必须用 `torch.autograd.Variable` 包起来才能参与自动求导。从 0.4 起这层
+# 包装已经没有任何作用：`Variable(t)` 返回的就是普通的 `torch.Tensor`。
+
+# %%
+from torch.autograd import Variable
+
+wrapped = Variable(torch.ones(2), requires_grad=True)
+print(type(wrapped), wrapped.requires_grad)
+
+# %% [markdown] lang="en"
+# Write this instead: create the tensor with `requires_grad=True`, or switch it on in place with
+# `requires_grad_()`.
+
+# %% [markdown] lang="zh"
+# 正确写法：创建张量时直接传 `requires_grad=True`，或者对已有张量调用 `requires_grad_()` 原地打开。
+
+# %%
+weights = torch.ones(2, requires_grad=True)
+bias = torch.zeros(2).requires_grad_()
+print(weights.requires_grad, bias.requires_grad)
+
+# %% [markdown] lang="en"
+# ## Stale API: `torch.functional.relu`
+#
+# `torch.functional` is a small module of helpers such as `torch.functional.einsum`; it has no
+# activation functions. ReLU lives in `torch.relu`, `torch.nn.functional.relu` and the layer
+# `nn.ReLU`.
+
+# %% [markdown] lang="zh"
+# ## 过时的 API：`torch.functional.relu`
+#
+# `torch.functional` 只是一个放了 `torch.functional.einsum` 等辅助函数的小模块，里面没有激活函数。
+# ReLU 在 `torch.relu`、`torch.nn.functional.relu` 以及网络层 `nn.ReLU` 里。
+
+# %%
+z = torch.tensor([-1.0, 0.0, 2.0])
+try:
+    torch.functional.relu(z)
+except AttributeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+print(torch.relu(z))
+print(F.relu(z))
+print(nn.ReLU()(z))
+
+# %% [markdown] lang="en"
+# ## Wrong claimed outputs
+#
+# Comments such as `# tensor([1, 2, 3], dtype=torch.int32)` under a `print` are often copied
+# from another machine, another version, or written by hand. Here are real outputs for
+# claims that popular tutorials get wrong. First, `torch.from_numpy(np.array([1, 2, 3]))` is
+# often shown with `dtype=torch.int32`; on Linux and macOS (and on Windows with NumPy 2) it is
+# `int64`, which PyTorch prints without a dtype suffix.
+
+# %% [markdown] lang="zh"
+# ## 错误的“示例输出”
+#
+# 教程里写在 `print` 下面的注释（比如 `# tensor([1, 2, 3], dtype=torch.int32)`）常常是从别的机器、
+# 别的版本抄来的，甚至是手写的。下面是一些流行教程写错的输出，这里给出真实结果。首先，
+# `torch.from_numpy(np.array([1, 2, 3]))` 经常被写成 `dtype=torch.int32`；在 Linux 和 macOS 上
+# （以及使用 NumPy 2 的 Windows 上）它是 `int64`，而 PyTorch 打印 `int64` 张量时不显示 dtype。
+
+# %%
+torch.from_numpy(np.array([1, 2, 3]))
+
+# %% [markdown] lang="en"
+# `torch.full` with an integer fill value used to return floats; today it infers `int64` from the
+# fill value, so tutorials that show `10.` are out of date. And `torch.linspace` always returns
+# floating point numbers: PyTorch prints them as `2.` when every value is whole and with four
+# decimals (`3.6000`) otherwise, never as integers like `2, 4, 6`.
+
+# %% [markdown] lang="zh"
+# 以前用整数填充的 `torch.full` 会返回浮点数；现在它根据填充值推断出 `int64`，所以教程里显示
+# `10.` 的写法已经过时。`torch.linspace` 返回的一定是浮点数：所有值都是整数值时 PyTorch 打印成
+# `2.` 这种形式，否则保留四位小数（如 `3.6000`），绝不会是 `2, 4, 6` 这样的整数。
+
+# %%
+print(torch.full((2, 2), 10))
+print(torch.linspace(2, 10, 5))
+print(torch.linspace(2, 10, 6))
+
+# %% [markdown] lang="en"
+# Statistics of an integer tensor are another source of invented outputs: `mean()` and `std()`
+# of `torch.tensor([1, 2, 3, 4, 5])` do not print `3.0` and `1.4142`, they raise, because these
+# reductions only accept floating point (or complex) tensors.
+
+# %% [markdown] lang="zh"
+# 整数张量的统计量也常被“编造”输出：对 `torch.tensor([1, 2, 3, 4, 5])` 调用 `mean()` 和 `std()`
+# 并不会打印 `3.0` 和 `1.4142`，而是直接报错，因为这两个归约只接受浮点（或复数）张量。
+
+# %%
+whole = torch.tensor([1, 2, 3, 4, 5])
+for statistic in (torch.mean, torch.std):
+    try:
+        statistic(whole)
+    except RuntimeError as err:
+        print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# Convert to floats first. Even then the standard deviation is 1.5811, not 1.4142: `torch.std`
+# divides by `n - 1` unless you pass `correction=0`. Note also that `print(t)` shows
+# `tensor(3.)` while an f-string formats a zero-dimensional tensor as a plain `3.0`; the two are easy
+# to mix up when copying outputs.
+
+# %% [markdown] lang="zh"
+# 先转换成浮点数。即便如此，标准差也是 1.5811 而不是 1.4142：`torch.std` 默认除以 `n - 1`，除非
+# 传入 `correction=0`。还要注意，`print(t)` 显示的是 `tensor(3.)`，而 f-string 会把零维张量格式化
+# 成普通的 `3.0`；抄输出时两者很容易混淆。
+
+# %%
+values = whole.float()
+print(values.std(), values.std(correction=0))
+print(values.mean())
+print(f"{values.mean()}")
+
+# %% [markdown] lang="en"
+# Gradients printed in tutorials are sometimes simply wrong. For `out = mean(3 * (x + 2) ** 2)`
+# with `x = [2, 3]`, the derivative is `3 * (x + 2)`, that is `[12, 15]`; autograd agrees.
+
+# %% [markdown] lang="zh"
+# 教程里打印的梯度有时干脆是错的。对于 `out = mean(3 * (x + 2) ** 2)`，当 `x = [2, 3]` 时，
+# 导数是 `3 * (x + 2)`，即 `[12, 15]`；自动求导的结果与之一致。
+
+# %%
+x = torch.tensor([2.0, 3.0], requires_grad=True)
+out = (3 * (x + 2) ** 2).mean()
+out.backward()
+print(x.grad, 3 * (x.detach() + 2))
+
+# %% [markdown] lang="en"
+# ## Platform-dependent dtypes
+#
+# NumPy's default integer follows the platform: with NumPy 1.x on Windows it is `int32`, elsewhere
+# `int64`. `torch.from_numpy` and `torch.as_tensor` keep NumPy's dtype, so the same script gives
+# different dtypes on different machines. Name the dtype whenever it matters.
+
+# %% [markdown] lang="zh"
+# ## 依赖平台的数据类型
+#
+# NumPy 的默认整数类型随平台而变：Windows 上的 NumPy 1.x 是 `int32`，其他情况是 `int64`。
+# `torch.from_numpy` 和 `torch.as_tensor` 会保留 NumPy 的 dtype，所以同一段脚本在不同机器上会得到
+# 不同的 dtype。只要 dtype 重要，就明确写出来。
+
+# %%
+counts = np.array([1, 2, 3])
+print("NumPy default integer here:", counts.dtype)
+print(torch.as_tensor(counts, dtype=torch.int64).dtype)
+print(torch.from_numpy(np.array([1, 2, 3], dtype=np.int64)).dtype)
+
+# %% [markdown] lang="en"
+# Floating point data has the same trap in another form: NumPy defaults to `float64`, PyTorch
+# layers to `float32`. Feeding a NumPy array straight into a layer fails.
+
+# %% [markdown] lang="zh"
+# 浮点数据也有同样的坑，只是换了个样子：NumPy 默认是 `float64`，而 PyTorch 的网络层默认是
+# `float32`。直接把 NumPy 数组喂给网络层会报错。
+
+# %%
+layer = nn.Linear(2, 1)
+features = np.array([[0.5, 1.5], [2.0, -1.0]])
+try:
+    layer(torch.from_numpy(features))
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+inputs = torch.as_tensor(features, dtype=torch.float32)
+print(inputs.dtype, layer(inputs).shape)
+
+# %% [markdown] lang="en"
+# ## `torch.Tensor(2, 3)` is uninitialised memory
+#
+# The class constructor `torch.Tensor(2, 3)` does not make a tensor holding 2 and 3: it allocates a
+# 2×3 `float32` tensor and leaves whatever bytes were in memory. Its values are garbage and change
+# from run to run, so we only look at its shape and dtype.
+
+# %% [markdown] lang="zh"
+# ## `torch.Tensor(2, 3)` 是未初始化的内存
+#
+# 类构造函数 `torch.Tensor(2, 3)` 并不会创建一个装着 2 和 3 的张量：它分配一块 2×3 的 `float32`
+# 内存，里面是原来残留的任意字节。这些值是垃圾数据，每次运行都可能不同，所以这里只看它的形状和
+# dtype。
+
+# %%
+garbage = torch.Tensor(2, 3)
+print(garbage.shape, garbage.dtype)
+
+# %% [markdown] lang="en"
+# Use the lowercase function `torch.tensor` for data, `torch.zeros` / `torch.ones` / `torch.full`
+# for known values, and `torch.empty` only when you will overwrite every element.
+
+# %% [markdown] lang="zh"
+# 从数据创建张量请用小写的函数 `torch.tensor`；需要确定的初始值就用 `torch.zeros`、`torch.ones`、
+# `torch.full`；只有在你马上会覆盖每个元素时才用 `torch.empty`。
+
+# %%
+print(torch.tensor([2, 3]))
+print(torch.zeros(2, 3))
+print(torch.empty(2, 3).fill_(7.0))
+
+# %% [markdown] lang="en"
+# ## `view` on a non-contiguous tensor
+#
+# `view` only reinterprets the existing memory, so it needs a compatible memory layout. After
+# `transpose`, `t()` or `permute` the tensor usually is not contiguous and `view` fails.
+
+# %% [markdown] lang="zh"
+# ## 对非连续张量调用 `view`
+#
+# `view` 只是用另一种形状解读同一块内存，所以要求内存布局与之兼容。经过 `transpose`、`t()` 或
+# `permute` 之后，张量通常不再连续，`view` 就会报错。
+
+# %%
+grid = torch.arange(6).reshape(2, 3)
+flipped = grid.t()
+print(flipped.is_contiguous())
+try:
+    flipped.view(6)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# `reshape` copies only when it must; `contiguous().view(...)` copies explicitly. Both give the
+# elements in the transposed order.
+
+# %% [markdown] lang="zh"
+# `reshape` 只在必要时才复制数据；`contiguous().view(...)` 则显式复制。两者都按转置后的顺序给出元素。
+
+# %%
+print(flipped.reshape(6))
+print(flipped.contiguous().view(6))
+
+# %% [markdown] lang="en"
+# ## `.item()` on a tensor with several elements
+#
+# `.item()` turns a one-element tensor into a Python number. On anything larger it raises.
+
+# %% [markdown] lang="zh"
+# ## 对多元素张量调用 `.item()`
+#
+# `.item()` 把只有一个元素的张量转成 Python 数值；元素多于一个就会报错。
+
+# %%
+scores = torch.tensor([0.25, 0.75])
+try:
+    scores.item()
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+print(scores.tolist())
+print(scores[1].item(), scores.sum().item())
+
+# %% [markdown] lang="en"
+# ## `.numpy()` on a tensor that requires grad
+#
+# A tensor that is part of the autograd graph cannot be handed to NumPy directly. Detach it first
+# (and move it to the CPU if it lives on a GPU).
+
+# %% [markdown] lang="zh"
+# ## 对需要梯度的张量调用 `.numpy()`
+#
+# 处在自动求导计算图中的张量不能直接交给 NumPy。先 `detach()`（如果在 GPU 上，还要先移到 CPU）。
+
+# %%
+param = torch.tensor([1.0, 2.0], requires_grad=True)
+try:
+    param.numpy()
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+param.detach().cpu().numpy()
+
+# %% [markdown] lang="en"
+# ## Integer division and dtype promotion
+#
+# `/` is always true division and returns floats, even for integer tensors (very old PyTorch
+# truncated). `//` floors, so negative numbers round down. Mixing an integer tensor with a Python
+# float gives a float result, but an in-place update cannot change the tensor's dtype. And
+# unsigned integers wrap around instead of going negative.
+
+# %% [markdown] lang="zh"
+# ## 整数除法与类型提升
+#
+# `/` 总是真除法，即使是整数张量也返回浮点数（很老的 PyTorch 会截断）。`//` 是向下取整，所以负数会
+# 往更小的方向取整。整数张量和 Python 浮点数运算得到浮点结果，但原地运算不能改变张量自身的 dtype。
+# 另外，无符号整数减过头会回绕，而不会变成负数。
+
+# %%
+ints = torch.tensor([5, 7, -5])
+print(ints / 2)
+print(ints // 2)
+print(ints + 0.5)
+print(torch.tensor([1, 2], dtype=torch.uint8) - 3)
+
+# %%
+try:
+    ints += 0.5
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+try:
+    ints.mean()
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# Convert explicitly when you want floats, and pick a signed dtype for values that can go below
+# zero.
+
+# %% [markdown] lang="zh"
+# 需要浮点数就显式转换；可能小于零的值要选用有符号的 dtype。
+
+# %%
+as_float = ints.float()
+as_float += 0.5
+print(as_float, ints.float().mean())
+print(torch.tensor([1, 2], dtype=torch.int16) - 3)
+
+# %% [markdown] lang="en"
+# ## In-place operation on a leaf that requires grad
+#
+# A tensor you created with `requires_grad=True` is a leaf of the graph. Changing it in place
+# outside `torch.no_grad()` is refused, because autograd could no longer tell what it was.
+
+# %% [markdown] lang="zh"
+# ## 对需要梯度的叶子张量做原地操作
+#
+# 用 `requires_grad=True` 创建的张量是计算图的叶子节点。在 `torch.no_grad()` 之外原地修改它会被拒绝，
+# 因为那样自动求导就无法知道它原来的值了。
+
+# %%
+leaf = torch.tensor([1.0, 2.0], requires_grad=True)
+try:
+    leaf += 1
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+with torch.no_grad():
+    leaf += 1
+print(leaf)
+
+# %% [markdown] lang="en"
+# ## `.data` updates instead of `torch.no_grad()`
+#
+# Many tutorials update parameters with `w.data -= lr * w.grad`. `.data` gives a view that autograd
+# does not track at all, so a mistake made through it is never reported: here it silently zeroes a
+# value that the backward pass still needs, and the gradient comes out wrong.
+
+# %% [markdown] lang="zh"
+# ## 用 `.data` 更新而不是 `torch.no_grad()`
+#
+# 很多教程用 `w.data -= lr * w.grad` 更新参数。`.data` 得到的视图完全不受自动求导跟踪，所以通过它犯
+# 的错误永远不会被报告：下面它悄悄把反向传播还需要的值清零了，得到的梯度是错的。
+
+# %%
+inputs = torch.tensor([1.0, 2.0], requires_grad=True)
+activated = inputs.sigmoid()
+activated.data.mul_(0)
+activated.sum().backward()
+print(inputs.grad)
+
+# %% [markdown] lang="en"
+# `detach()` shares memory in the same way but keeps autograd's version check, so the same mistake
+# becomes a clear error. For parameter updates, use `torch.no_grad()` (or an optimizer).
+
+# %% [markdown] lang="zh"
+# `detach()` 同样共享内存，但保留了自动求导的版本检查，同样的错误会变成清楚的报错。更新参数时请用
+# `torch.no_grad()`（或者优化器）。
+
+# %%
+inputs = torch.tensor([1.0, 2.0], requires_grad=True)
+activated = inputs.sigmoid()
+activated.detach().mul_(0)
+try:
+    activated.sum().backward()
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {str(err).split(';')[0]}")
+
+# %%
+w = torch.tensor(10.0, requires_grad=True)
+(w**2).backward()
+with torch.no_grad():
+    w -= 0.01 * w.grad
+w.grad.zero_()
+print(w, w.grad)
+
+# %% [markdown] lang="en"
+# ## Non-scalar `backward()` without `gradient=`
+#
+# `backward()` with no argument needs a scalar, such as a loss. For a vector output, reduce it
+# first, or pass `gradient=` with one weight per element.
+
+# %% [markdown] lang="zh"
+# ## 对非标量调用 `backward()` 却不传 `gradient=`
+#
+# 不带参数的 `backward()` 要求输出是标量（比如损失值）。如果输出是向量，要么先把它归约成标量，要么
+# 传入 `gradient=`，为每个元素给一个权重。
+
+# %%
+p = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+squares = p**2
+try:
+    squares.backward()
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+squares.sum().backward()
+print(p.grad)
+p.grad = None
+(p**2).backward(gradient=torch.tensor([1.0, 0.0, 0.5]))
+print(p.grad)
+
+# %% [markdown] lang="en"
+# ## Zeroing gradients at the wrong moment
+#
+# Gradients must be cleared after they have been used for the update, or before the next
+# `backward()`. One popular manual SGD loop clears them between `backward()` and the update, so
+# every step subtracts zero and the model never learns. We fit `y = 3x + 2` with both orders.
+
+# %% [markdown] lang="zh"
+# ## 在错误的时机清零梯度
+#
+# 梯度必须在用于更新参数之后清零，或者在下一次 `backward()` 之前清零。一个流行的手写 SGD 循环却在
+# `backward()` 和参数更新之间清零，于是每一步减去的都是零，模型什么也学不到。下面用两种顺序分别拟合
+# `y = 3x + 2`。
+
+# %%
+generator = torch.Generator().manual_seed(0)
+x_train = torch.linspace(-1, 1, 32).unsqueeze(1)
+y_train = 3 * x_train + 2 + 0.1 * torch.randn(32, 1, generator=generator)
+
+
+def fit_line(order: str, steps: int = 60, lr: float = 0.1) -> list[float]:
+    w = torch.zeros(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((x_train * w + b - y_train) ** 2).mean()
+        loss.backward()
+        if order == "zero, then update":
+            w.grad.zero_()
+            b.grad.zero_()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        if order == "update, then zero":
+            w.grad.zero_()
+            b.grad.zero_()
+        losses.append(loss.item())
+    return losses
+
+
+wrong_order = fit_line("zero, then update")
+right_order = fit_line("update, then zero")
+print("zero, then update:", [round(v, 3) for v in wrong_order[::10]])
+print("update, then zero:", [round(v, 3) for v in right_order[::10]])
+
+# %% [markdown] lang="en"
+# With an optimizer the same rule reads: `optimizer.zero_grad()`, `loss.backward()`,
+# `optimizer.step()`, in that order, or with `zero_grad()` right after `step()`.
+
+# %% [markdown] lang="zh"
+# 换成优化器，规则就是按 `optimizer.zero_grad()`、`loss.backward()`、`optimizer.step()` 的顺序执行，
+# 或者把 `zero_grad()` 放在 `step()` 之后。
+
+# %% [markdown] lang="en"
+# ## Forgetting to zero gradients
+#
+# `backward()` adds to `.grad`; it never overwrites it. Calling it twice doubles the gradient.
+
+# %% [markdown] lang="zh"
+# ## 忘记清零梯度
+#
+# `backward()` 是把梯度累加到 `.grad` 上，而不是覆盖。调用两次，梯度就变成两倍。
+
+# %%
+s = torch.tensor(2.0, requires_grad=True)
+(s * s).backward()
+print(s.grad)
+(s * s).backward()
+print(s.grad)
+
+# %% [markdown] lang="en"
+# In a training loop the stale gradients pile up and the loss jumps around instead of going down.
+
+# %% [markdown] lang="zh"
+# 在训练循环里，旧梯度不断堆积，损失上下乱跳，而不是稳定下降。
+
+# %%
+def fit_line_without_zeroing(steps: int = 60, lr: float = 0.1) -> list[float]:
+    w = torch.zeros(1, requires_grad=True)
+    b = torch.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((x_train * w + b - y_train) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= lr * w.grad
+            b -= lr * b.grad
+        losses.append(loss.item())
+    return losses
+
+
+never_zeroed = fit_line_without_zeroing()
+print("never zeroed:", [round(v, 3) for v in never_zeroed[::10]])
+
+fig, ax = plt.subplots()
+ax.plot(wrong_order, label="zero, then update · 先清零再更新")
+ax.plot(never_zeroed, label="never zeroed · 从不清零")
+ax.plot(right_order, label="update, then zero · 先更新再清零")
+ax.set_yscale("log")
+ax.set_xlabel("step · 步数")
+ax.set_ylabel("MSE loss · 均方误差")
+ax.set_title("Where gradients are zeroed · 梯度清零的位置")
+ax.legend()
+plt.show()
+
+# %% [markdown] lang="en"
+# Note also that `optimizer.zero_grad()` sets the gradients to `None` by default since PyTorch 2.0,
+# so code that reads `w.grad` right after it must check for `None`.
+
+# %% [markdown] lang="zh"
+# 另外注意：从 PyTorch 2.0 起，`optimizer.zero_grad()` 默认把梯度设成 `None` 而不是全零张量，
+# 紧接着读取 `w.grad` 的代码要先判断是否为 `None`。
+
+# %%
+weight = nn.Parameter(torch.ones(2))
+optimizer = torch.optim.SGD([weight], lr=0.1)
+weight.sum().backward()
+print(weight.grad)
+optimizer.zero_grad()
+print(weight.grad)
+
+# %% [markdown] lang="en"
+# ## Plain tensors inside an `nn.Module` are not parameters
+#
+# A tensor stored as a module attribute is invisible to `parameters()`, even with
+# `requires_grad=True`, so the optimizer has nothing to train. Wrap it in `nn.Parameter`.
+
+# %% [markdown] lang="zh"
+# ## `nn.Module` 里的普通张量不是参数
+#
+# 作为模块属性保存的普通张量，即使设置了 `requires_grad=True`，`parameters()` 也看不到它，优化器
+# 因此没有可训练的东西。要用 `nn.Parameter` 包起来。
+
+# %%
+class PlainTensorScale(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = torch.tensor([1.0], requires_grad=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * x
+
+
+try:
+    torch.optim.SGD(PlainTensorScale().parameters(), lr=0.1)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %%
+class ParameterScale(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.tensor([1.0]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.scale * x
+
+
+scaler = ParameterScale()
+print([name for name, _ in scaler.named_parameters()])
+scaler(torch.tensor([3.0]))
+
+# %% [markdown] lang="en"
+# Call the module (`scaler(x)`), not `scaler.forward(x)`: calling it runs PyTorch's hooks
+# around `forward`.
+
+# %% [markdown] lang="zh"
+# 调用模块时写 `scaler(x)`，不要写 `scaler.forward(x)`：前者会在 `forward` 前后执行 PyTorch 的钩子。
+
+# %% [markdown] lang="en"
+# ## A loss on mismatched shapes broadcasts silently
+#
+# A model with one output returns shape `(n, 1)`; targets are often `(n,)`. `MSELoss` then
+# broadcasts them to `(n, n)` and averages the wrong thing, with only a warning.
+
+# %% [markdown] lang="zh"
+# ## 形状不一致的损失会悄悄广播
+#
+# 只有一个输出的模型返回形状 `(n, 1)`，而目标值常常是 `(n,)`。此时 `MSELoss` 会把它们广播成
+# `(n, n)`，算出一个错误的平均值，只给一个警告。
+
+# %%
+predictions = torch.tensor([[1.0], [2.0], [3.0]])
+targets = torch.tensor([1.0, 2.0, 3.0])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    broadcast_loss = nn.MSELoss()(predictions, targets)
+for warning in caught:
+    print(f"{warning.category.__name__}: {warning.message}")
+broadcast_loss
+
+# %%
+nn.MSELoss()(predictions.squeeze(1), targets)
+
+# %% [markdown] lang="en"
+# ## Forgetting `model.eval()`
+#
+# Dropout and BatchNorm behave differently during training. In training mode Dropout zeroes random
+# elements and scales the rest by `1 / (1 - p)`; in evaluation mode it passes the input through
+# unchanged (it does not scale anything then, contrary to what some tutorials say).
+
+# %% [markdown] lang="zh"
+# ## 忘记调用 `model.eval()`
+#
+# Dropout 和 BatchNorm 在训练时的行为不同。训练模式下，Dropout 随机把一些元素置零，并把其余元素乘以
+# `1 / (1 - p)`；评估模式下它原样输出（这时并不做任何缩放，有些教程说反了）。
+
+# %%
+torch.manual_seed(0)
+dropout = nn.Dropout(p=0.5)
+ones = torch.ones(8)
+print(dropout.training, dropout(ones))
+dropout.eval()
+print(dropout.training, dropout(ones))
+
+# %% [markdown] lang="en"
+# A model left in training mode can give a different prediction each time for the same input; in
+# evaluation mode the prediction is fixed.
+
+# %% [markdown] lang="zh"
+# 如果模型一直处于训练模式，同一个输入每次得到的预测可能都不一样；切换到评估模式后，预测就固定了。
+
+# %%
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+sample = torch.ones(1, 4)
+with torch.no_grad():
+    print("train mode:", [round(model(sample).item(), 4) for _ in range(4)])
+    model.eval()
+    print("eval mode: ", [round(model(sample).item(), 4) for _ in range(4)])
+
+# %% [markdown] lang="en"
+# BatchNorm in training mode normalises with the statistics of the current batch, so it cannot
+# handle a single sample, and every forward pass updates its running statistics, even under
+# `torch.no_grad()`.
+
+# %% [markdown] lang="zh"
+# 训练模式下的 BatchNorm 用当前批次的统计量做归一化，所以无法处理单个样本；而且每次前向传播都会
+# 更新它的滑动统计量，即使在 `torch.no_grad()` 下也一样。
+
+# %%
+norm = nn.BatchNorm1d(3)
+try:
+    norm(torch.ones(1, 3))
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+with torch.no_grad():
+    norm(torch.tensor([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]))
+print(norm.running_mean)
+
+# %%
+norm.eval()
+with torch.no_grad():
+    print(norm(torch.ones(1, 3)))
+print(norm.running_mean)
+
+# %% [markdown] lang="en"
+# ## `.cuda()` on a machine without a GPU
+#
+# Tutorials often call `.cuda()` or `torch.cuda.current_device()` unconditionally. Without a usable
+# GPU that fails; the error type depends on how PyTorch was built (`AssertionError` for a CPU-only
+# build, `RuntimeError` for a CUDA build without a driver). The output below shows what happened on
+# the machine that built this page.
+
+# %% [markdown] lang="zh"
+# ## 在没有 GPU 的机器上调用 `.cuda()`
+#
+# 教程经常不加判断地调用 `.cuda()` 或 `torch.cuda.current_device()`。没有可用的 GPU 时这会失败，
+# 报错类型取决于 PyTorch 的构建方式（纯 CPU 版本是 `AssertionError`，CUDA 版本但没有驱动时是
+# `RuntimeError`）。下面的输出就是在构建本页的机器上实际发生的情况。
+
+# %%
+try:
+    on_gpu = torch.ones(2).cuda()
+    print("this machine has a GPU:", on_gpu.device)
+except (AssertionError, RuntimeError) as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# Pick the device once, with a fallback, and move both the model and the data to it.
+
+# %% [markdown] lang="zh"
+# 正确做法是只选一次设备并提供后备选项，然后把模型和数据都移到这个设备上。
+
+# %%
+device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+net = nn.Linear(2, 1).to(device)
+batch = torch.ones(3, 2, device=device)
+print(device, net(batch).device)
+
+# %% [markdown] lang="en"
+# ## Checklist
+#
+# - Use `alpha=` in `torch.add`, plain tensors instead of `Variable`, and `torch.relu` or
+#   `torch.nn.functional.relu`.
+# - Trust outputs you have run yourself; name dtypes explicitly when data comes from NumPy.
+# - Create tensors with `torch.tensor` / `torch.zeros`, not `torch.Tensor(2, 3)`.
+# - Use `reshape` (or `contiguous().view`), `.tolist()` for many values, `.detach().cpu().numpy()`.
+# - Update parameters under `torch.no_grad()`, zero gradients after the update (or before
+#   `backward()`), and wrap module weights in `nn.Parameter`.
+# - Match prediction and target shapes, call `model.eval()` before evaluating, and choose the
+#   device with `torch.cuda.is_available()`.
+#
+# To run the code of any tutorial and compare it with the outputs the tutorial claims, use
+# `torch-recipes check`, described on the *Tutorial checker* page.
+
+# %% [markdown] lang="zh"
+# ## 检查清单
+#
+# - `torch.add` 用 `alpha=`；不再用 `Variable`，直接用普通张量；ReLU 用 `torch.relu` 或
+#   `torch.nn.functional.relu`。
+# - 只相信自己运行过的输出；数据来自 NumPy 时明确写出 dtype。
+# - 用 `torch.tensor` / `torch.zeros` 创建张量，不要用 `torch.Tensor(2, 3)`。
+# - 用 `reshape`（或 `contiguous().view`）；多个值用 `.tolist()`；转 NumPy 用
+#   `.detach().cpu().numpy()`。
+# - 在 `torch.no_grad()` 下更新参数，在更新之后（或 `backward()` 之前）清零梯度，模块里的权重用
+#   `nn.Parameter` 包装。
+# - 让预测值和目标值形状一致，评估前调用 `model.eval()`，用 `torch.cuda.is_available()` 选择设备。
+#
+# 想运行任意一篇教程的代码并与它声称的输出比对，可以使用 `torch-recipes check`，用法见“教程检查器”
+# 页面。
