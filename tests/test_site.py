@@ -117,6 +117,15 @@ def test_language_switcher_leads_to_same_tutorial(built_site, lang: str, name: s
     assert target == tutorial_page(built_site.site, OTHER[lang], name).resolve()
 
 
+@pytest.mark.parametrize(("lang", "name"), PAGES)
+def test_table_of_contents_links_resolve(built_site, lang: str, name: str) -> None:
+    html = soup(tutorial_page(built_site.site, lang, name))
+    links = [a["href"] for a in html.select("nav.md-nav--secondary a[href^='#']")]
+    assert links, "the page has no table of contents"
+    ids = {tag["id"] for tag in html.select("[id]")}
+    assert [href for href in links if href[1:] not in ids] == []
+
+
 def test_navigation_titles_are_translated(built_site) -> None:
     chinese = soup(tutorial_page(built_site.site, "zh", "autograd")).select_one("nav.md-nav--primary")
     english = soup(tutorial_page(built_site.site, "en", "autograd")).select_one("nav.md-nav--primary")

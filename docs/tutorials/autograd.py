@@ -20,7 +20,7 @@
 # the raw PyTorch call next to a recipe from `recipes.autograd`.
 
 # %% [markdown] lang="zh"
-# # 用 autograd 自动求导
+# # 自动微分：用 autograd 自动求导
 #
 # 训练模型，本质上就是沿着损失函数的梯度一步步往下走，而 `torch.autograd` 会替你把梯度算出来。
 # 本教程依次介绍：张量如何开始记录运算（`requires_grad`）；`backward()` 在标量输出和向量输出时

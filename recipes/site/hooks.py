@@ -15,7 +15,9 @@ import mkdocs.utils
 import nbformat
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
+from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import get_toc
 
 from recipes.catalog import TOPICS, find_recipes
 from recipes.site.notebooks import (
@@ -26,7 +28,7 @@ from recipes.site.notebooks import (
 )
 from recipes.standalone import standalone_source
 
-__all__ = ["on_config", "on_post_page"]
+__all__ = ["on_config", "on_page_content", "on_post_page"]
 
 log = logging.getLogger("mkdocs.hooks.tutorials")
 
@@ -44,6 +46,20 @@ _REFERENCE_INTRO = {
     "zh": "本模块的全部 recipe 及其经过 doctest 检验的示例（文档字符串保持英文）。"
     "用 `torch-recipes copy {topic} {topic}.py` 复制到你的项目。",
 }
+_BENCHMARKS_INTRO = {
+    "en": "# Benchmarks\n\nSpeed is measured by the scripts in `benchmarks/`, never by timed tests. "
+    "`make bench` runs them all; each prints ratios against a baseline measured in the same run. "
+    "Below is what each printed the last time it was run and committed "
+    "(the first line says when and where).\n",
+    "zh": "# 基准测试\n\n速度由 `benchmarks/` 中的脚本测量，而不是靠计时的测试。"
+    "`make bench` 会运行全部脚本；每个脚本都打印与同一次运行中测得的基线之比。"
+    "下面是各脚本最近一次运行并提交的原始输出（第一行注明了时间和环境）。\n",
+}
+_BENCHMARKS_NONE = {
+    "en": "No results have been recorded yet: run `make bench`.",
+    "zh": "尚未记录任何结果：请运行 `make bench`。",
+}
+_HEADING = re.compile(r'<h([1-6])[^>]*?\bid="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
 _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 # The notebook template loads MathJax with an empty src (a request for the page itself, which then
@@ -83,15 +99,15 @@ def _build_tutorial(path: Path, docs_dir: Path, cache_dir: Path) -> None:
             text = output.get("text", "")
             if output.get("name") == "stderr" and "missing from font" in text:
                 log.warning(
-                    f"{where}:{tutorial.code_line(index)}: a plot lacks glyphs "
-                    f"(install fonts-noto-cjk): {text.strip().splitlines()[0]}"
+                    f"{where}:{tutorial.code_line(index)}: a plot draws characters its fonts "
+                    f"lack (is fonts-noto-cjk installed?): {text.strip().splitlines()[-1]}"
                 )
     state = "cached" if execution.from_cache else "executed"
     log.info(f"tutorial {tutorial.name}: {len(execution.results)} code cells {state}")
     for lang in LANGUAGES:
-        notebook = build_language_notebook(
-            tutorial, execution, lang, downloads_prefix="../../downloads/"
-        )
+        # Downloads are language-neutral and exist once, at the site root.
+        prefix = "../../downloads/" if lang == LANGUAGES[0] else "../../../downloads/"
+        notebook = build_language_notebook(tutorial, execution, lang, downloads_prefix=prefix)
         _write_if_changed(path.with_name(f"{path.stem}.{lang}.ipynb"), nbformat.writes(notebook))
 
 
@@ -112,6 +128,17 @@ def _build_reference(docs_dir: Path) -> None:
             _write_if_changed(docs_dir / "reference" / f"{topic}.{lang}.md", page)
 
 
+def _build_benchmarks(docs_dir: Path) -> None:
+    results = sorted((docs_dir.parent / "benchmarks" / "results").glob("*.txt"))
+    for lang in LANGUAGES:
+        sections = [
+            f"## `{path.stem}.py`\n\n```text\n{path.read_text(encoding='utf-8').rstrip()}\n```\n"
+            for path in results
+        ] or [_BENCHMARKS_NONE[lang] + "\n"]
+        page = _BENCHMARKS_INTRO[lang] + "\n" + "\n".join(sections)
+        _write_if_changed(docs_dir / f"benchmarks.{lang}.md", page)
+
+
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Execute every tutorial (or take it from the cache) and write the generated pages."""
@@ -119,9 +146,46 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     cache_dir = _cache_dir(config)
     _build_downloads(docs_dir)
     _build_reference(docs_dir)
+    _build_benchmarks(docs_dir)
     for path in sorted((docs_dir / "tutorials").glob("*.py")):
         _build_tutorial(path, docs_dir, cache_dir)
     return config
+
+
+def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Give a notebook page's headings working anchors and a table of contents built from them.
+
+    nbconvert drops non-ASCII characters from heading ids, so a Chinese heading got ``id=""``, and
+    mkdocs-jupyter derives the TOC from a separate Markdown conversion with other slugs (losing
+    inline code in titles), so its links pointed nowhere. Ids are made here from the heading text,
+    CJK kept, and the TOC is built from the rendered headings.
+    """
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html
+    root: list[dict] = []
+    stack: list[dict] = []
+    used: set[str] = set()
+
+    def anchor(match: re.Match[str]) -> str:
+        level, old_id, inner = int(match.group(1)), match.group(2), match.group(3)
+        title = re.sub(r"<[^>]+>", "", inner).replace("\u00b6", "").strip()
+        new_id = old_id or re.sub(r"[^\w]+", "-", title.lower()).strip("-") or "section"
+        base, n = new_id, 1
+        while new_id in used:
+            n += 1
+            new_id = f"{base}_{n}"
+        used.add(new_id)
+        token = {"level": level, "id": new_id, "name": title, "children": []}
+        while stack and stack[-1]["level"] >= level:
+            stack.pop()
+        (stack[-1]["children"] if stack else root).append(token)
+        stack.append(token)
+        inner = inner.replace(f'href="#{old_id}"', f'href="#{new_id}"', 1)
+        return f'<h{level} id="{new_id}">{inner}</h{level}>'
+
+    html = _HEADING.sub(anchor, html)
+    page.toc = get_toc(root)
+    return html
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:

@@ -49,7 +49,8 @@ from matplotlib import font_manager
 _cjk = "Noto Sans CJK SC"
 if _cjk not in {f.name for f in font_manager.fontManager.ttflist}:
     font_manager.fontManager = font_manager._load_fontmanager(try_read_cache=False)
-matplotlib.rcParams["font.sans-serif"] = [_cjk, "DejaVu Sans"]
+# A list of families lets matplotlib fall back glyph by glyph: Latin from DejaVu, CJK from Noto.
+matplotlib.rcParams["font.family"] = ["DejaVu Sans", _cjk]
 matplotlib.rcParams["axes.unicode_minus"] = False
 del _cjk, font_manager, matplotlib
 """
