@@ -18,6 +18,7 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
+from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 
 from recipes.catalog import TOPICS, find_recipes
 from recipes.site.notebooks import (
@@ -28,7 +29,7 @@ from recipes.site.notebooks import (
 )
 from recipes.standalone import standalone_source
 
-__all__ = ["on_config", "on_page_content", "on_post_page"]
+__all__ = ["on_config", "on_page_content", "on_post_build", "on_post_page"]
 
 log = logging.getLogger("mkdocs.hooks.tutorials")
 
@@ -139,16 +140,38 @@ def _build_benchmarks(docs_dir: Path) -> None:
         _write_if_changed(docs_dir / f"benchmarks.{lang}.md", page)
 
 
+_generated_from: str | None = None
+
+
+def _inputs_fingerprint(docs_dir: Path, cache_dir: Path) -> str:
+    """Everything the generated pages depend on; the i18n plugin calls on_config once per language."""
+    digest = hashlib.sha256(str(cache_dir).encode())
+    sources = [
+        *sorted((docs_dir / "tutorials").glob("*.py")),
+        *sorted((docs_dir.parent / "benchmarks" / "results").glob("*.txt")),
+        *sorted(Path(__file__).resolve().parents[1].rglob("*.py")),
+    ]
+    for path in sources:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Execute every tutorial (or take it from the cache) and write the generated pages."""
+    global _generated_from
     docs_dir = Path(config.docs_dir)
     cache_dir = _cache_dir(config)
+    fingerprint = _inputs_fingerprint(docs_dir, cache_dir)
+    if fingerprint == _generated_from:
+        return config
     _build_downloads(docs_dir)
     _build_reference(docs_dir)
     _build_benchmarks(docs_dir)
     for path in sorted((docs_dir / "tutorials").glob("*.py")):
         _build_tutorial(path, docs_dir, cache_dir)
+    _generated_from = fingerprint
     return config
 
 
@@ -207,3 +230,20 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     href = "../" * page.file.dest_uri.count("/") + name
     output = _STYLE_BLOCK.sub("", output)
     return output.replace("</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1)
+
+
+@event_priority(50)
+def on_post_build(config: MkDocsConfig) -> None:
+    """Stop mkdocs-jupyter from evicting the other language's rendered notebooks.
+
+    The i18n plugin builds each language separately and mkdocs-jupyter, after each build, deletes
+    every cache entry that build did not use, so English and Chinese evicted each other and every
+    rebuild re-rendered all notebooks. Marking the entries of all current notebooks as used (this
+    hook runs before the eviction) keeps them; entries of stale notebooks are still removed.
+    """
+    plugin = config.plugins.get("mkdocs-jupyter")
+    if plugin is None or not plugin.config["cache"]:
+        return
+    for notebook in (Path(config.docs_dir) / "tutorials").glob("*.ipynb"):
+        key = _compute_cache_key(str(notebook), plugin.config, plugin.config["execute"])
+        plugin._used_cache_paths.add(_get_cache_path(plugin.config["cache_dir"], key))

@@ -253,4 +253,8 @@ def build_language_notebook(
     )
     position = 1 if notebook.cells and notebook.cells[0].cell_type == "markdown" else 0
     notebook.cells.insert(position, info)
+    # nbformat gives new cells random ids; fixed ones keep an unchanged tutorial byte-identical,
+    # so caches downstream hit and `mkdocs serve` does not see a change after every build.
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
     return notebook
