@@ -1,0 +1,86 @@
+"""``torch-recipes check``: exit codes, messages, the JSON report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from recipes.checker.cli import add_arguments, run
+
+
+def _check(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="torch-recipes check")
+    add_arguments(parser)
+    return run(parser.parse_args(list(argv)))
+
+
+def test_missing_file_exits_2_with_a_clear_message(tmp_path, capsys):
+    assert _check(str(tmp_path / "absent.md")) == 2
+    err = capsys.readouterr().err
+    assert "absent.md: no such file or folder" in err
+
+
+def test_unreadable_format_exits_2(tmp_path, capsys):
+    path = tmp_path / "slides.pptx"
+    path.write_bytes(b"PK\x03\x04")
+    assert _check(str(path)) == 2
+    assert "unsupported format '.pptx'" in capsys.readouterr().err
+
+
+def test_bad_timeout_exits_2(tmp_path, capsys):
+    path = tmp_path / "t.md"
+    path.write_text("```python\nprint(1)  # 1\n```\n", encoding="utf-8")
+    assert _check(str(path), "--timeout", "0") == 2
+    assert "--timeout must be positive" in capsys.readouterr().err
+
+
+def test_no_paths_is_an_argparse_usage_error():
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    with pytest.raises(SystemExit) as exc:
+        parser.parse_args([])
+    assert exc.value.code == 2
+
+
+def test_all_claims_hold_exits_0(tmp_path, capsys):
+    path = tmp_path / "good.md"
+    path.write_text("Sums\n\n```python\nprint(sum([1, 2, 3]))  # 6\n```\n", encoding="utf-8")
+    assert _check(str(path)) == 0
+    out = capsys.readouterr().out
+    assert "claims 1: 1 ok, 0 wrong" in out
+    assert "all claims hold and all blocks run" in out
+
+
+def test_wrong_claim_exits_1_and_json_has_the_full_report(tmp_path, capsys):
+    path = tmp_path / "bad.md"
+    path.write_text(
+        "```python\nprint(2 + 2)  # 5\nprint('ok')  # ok\n```\n\n"
+        "```python\nraise ValueError('boom')\n```\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "report.json"
+    assert _check(str(path), "--json", str(report)) == 1
+    out = capsys.readouterr().out
+    assert "wrong" in out and "ValueError: boom" in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["exit_code"] == 1
+    assert data["summary"]["claim_verdicts"] == {"wrong": 1, "ok": 1}
+    (file,) = data["files"]
+    assert file["path"] == str(path)
+    first, second = file["blocks"]
+    assert [(c["line"], c["verdict"], c["claimed"], c["actual"]) for c in first["claims"]] == [
+        (2, "wrong", "5", "4\n"), (3, "ok", "ok", "ok\n")]
+    assert first["claims"][0]["diff"].splitlines()[-2:] == ["-5", "+4"]
+    assert (second["status"], second["error"]["ename"], second["error"]["line"]) == (
+        "error", "ValueError", 7)
+
+
+def test_quiet_prints_only_counts(tmp_path, capsys):
+    path = tmp_path / "q.md"
+    path.write_text("```python\nprint(3)  # 4\n```\n", encoding="utf-8")
+    assert _check(str(path), "--quiet") == 1
+    out = capsys.readouterr().out
+    assert "claims 1: 0 ok, 1 wrong" in out
+    assert "claimed" not in out  # no diff table
