@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import pickle
+import runpy
 import socket
 import subprocess
 import sys
@@ -246,8 +247,12 @@ def _free_port() -> int:
 
 
 def _import_name(fn: Callable[..., Any]) -> tuple[str, str]:
+    """Where a worker process finds ``fn``: a module name, or ``file:PATH`` for a script's own."""
     module = getattr(fn, "__module__", None)
     qualname = getattr(fn, "__qualname__", "")
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+    if module == "__main__" and script and callable(fn) and "<" not in qualname:
+        return f"file:{os.path.abspath(script)}", qualname
     if not callable(fn) or not module or module == "__main__" or "<" in qualname:
         raise TypeError(
             "expected a module-level function importable by name (define it in a .py file), "
@@ -267,8 +272,15 @@ def _worker_main(job_dir: str, rank: int) -> None:
     spec = pickle.loads((job / "job.pkl").read_bytes())
     status = 0
     try:
-        target: Any = importlib.import_module(spec["module"])
-        for part in spec["qualname"].split("."):
+        where = spec["module"]
+        if where.startswith("file:"):
+            target: Any = runpy.run_path(where[len("file:") :], run_name="__ddp_worker__")
+            target = target[spec["qualname"].split(".")[0]]
+            parts = spec["qualname"].split(".")[1:]
+        else:
+            target = importlib.import_module(where)
+            parts = spec["qualname"].split(".")
+        for part in parts:
             target = getattr(target, part)
         setup_process_group(spec["backend"], spec["timeout_s"])
         result = target(**spec["kwargs"])
@@ -352,10 +364,14 @@ def spawn_workers(
             "timeout_s": timeout_s,
         }
         (job / "job.pkl").write_bytes(pickle.dumps(spec))
-        this_module = __spec__.name if __spec__ is not None else __name__
-        bootstrap = f"import sys; from {this_module} import _worker_main; " + (
-            "_worker_main(sys.argv[1], int(sys.argv[2]))"
-        )
+        worker = _worker_main.__name__
+        if __spec__ is not None:
+            load = f"from {__spec__.name} import {worker}"
+        else:
+            # This file runs as a script (for instance a `torch-recipes copy` of it): the workers
+            # load it by path, without running its `if __name__ == "__main__"` part.
+            load = f"{worker} = runpy.run_path({__file__!r}, run_name='__ddp_worker__')[{worker!r}]"
+        bootstrap = f"import runpy, sys; {load}; {worker}(sys.argv[1], int(sys.argv[2]))"
         base_env = {
             **os.environ,
             # The children must import what this process imports, wherever it was started from.
