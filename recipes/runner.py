@@ -7,6 +7,7 @@ so a document never shares state with the caller or with another document.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import time
@@ -131,19 +132,26 @@ class KernelRunner:
     ) -> None:
         self._stop()
 
-    def run(self, source: str) -> CellResult:
-        """Execute ``source`` as the next cell and return its outputs and status."""
+    def run(self, source: str, *, timeout: float | None = None) -> CellResult:
+        """Execute ``source`` as the next cell and return its outputs and status.
+
+        ``timeout`` overrides the runner's limit for this cell, e.g. what is left of a block's
+        budget when a block runs as several cells.
+        """
         if self._client is None:
             raise RuntimeError("the kernel is not running: use KernelRunner as a context manager")
-        result = self._execute(source)
+        result = self._execute(source, timeout or self.timeout)
         if result.status == "ok":
             self._succeeded.append(source)
         elif result.status in ("timeout", "died"):
             self._restart()
         return result
 
-    def _execute(self, source: str) -> CellResult:
+    def _execute(self, source: str, timeout: float | None = None) -> CellResult:
         assert self._client is not None
+        limit = timeout or self.timeout
+        # nbclient counts whole seconds.
+        self._client.timeout = max(1, math.ceil(limit))
         cell = nbformat.v4.new_code_cell(source)
         self._nb.cells = [cell]
         self.executions += 1
@@ -170,7 +178,7 @@ class KernelRunner:
         if status == "ok" and error is not None:
             status = "error"
         if status == "timeout":
-            error = ErrorInfo("TimeoutError", f"the cell ran longer than {self.timeout:g} s", "")
+            error = ErrorInfo("TimeoutError", f"the cell ran longer than {limit:g} s", "")
         elif status == "died":
             error = ErrorInfo(
                 "DeadKernelError", "the process running the cell died (exit, crash or kill)", ""
@@ -180,7 +188,7 @@ class KernelRunner:
     def _start(self) -> None:
         client = NotebookClient(
             self._nb,
-            timeout=self.timeout,
+            timeout=max(1, math.ceil(self.timeout)),
             kernel_name=self.kernel_name,
             allow_errors=True,
             interrupt_on_timeout=False,

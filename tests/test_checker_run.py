@@ -147,3 +147,12 @@ def test_documents_are_isolated_from_each_other_and_from_the_checker(tmp_path):
     assert [cr.verdict for b in one.blocks for cr in b.claims] == ["ok"]
     assert two.blocks[0].status == "error"
     assert two.blocks[0].error["ename"] == "NameError"
+
+
+def test_timeout_is_per_block_even_when_split_into_cells():
+    # Each claimed statement alone stays under the 2 s limit; together they do not.
+    doc = parse_source(
+        "```python\nimport time\ntime.sleep(1.2)\nprint(1)  # 1\ntime.sleep(1.2)\nprint(2)  # 2\n```\n"
+        "\n```python\nprint('next')  # next\n```\n", "slow.md", "markdown")
+    result = check_document(doc, timeout=2)
+    assert [b.status for b in result.blocks] == ["timeout", "ok"]

@@ -395,12 +395,14 @@ def _run_block(block: Block, runner: KernelRunner, tracker: Nondeterminism) -> B
     verdicts: dict[int, ClaimResult] = {}
     tainted_block = False
     failed: tuple[str, dict] | None = None
+    # The timeout is the block's, shared by the cells it was split into.
+    deadline = time.monotonic() + runner.timeout
     for cell in cells:
         if failed is not None and block.kind != "doctest":
             break
         tainted = tracker.visit(cell.tree) if cell.tree is not None else False
         tainted_block = tainted_block or tainted
-        res = runner.run(cell.source)
+        res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1))
         br.seconds += res.seconds
         text = _visible_text(res)
         texts.append(text)
