@@ -134,10 +134,10 @@ def test_navigation_titles_are_translated(built_site) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"), [("张量", "zh/tutorials/creation/"), ("自动微分", "zh/tutorials/autograd/")]
+    ("query", "expected"), [("张量", "tutorials/creation/"), ("自动微分", "tutorials/autograd/")]
 )
 def test_chinese_search_finds_the_right_pages(built_site, query: str, expected: str) -> None:
-    index = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
+    index = json.loads((built_site.site / "zh" / "search" / "search_index.json").read_text("utf-8"))
     separator = re.compile(index["config"]["separator"])
     hits = {
         doc["location"].split("#")[0]
@@ -145,6 +145,14 @@ def test_chinese_search_finds_the_right_pages(built_site, query: str, expected: 
         if query in separator.split(BeautifulSoup(doc["text"] + " " + doc["title"], "html.parser").get_text())
     }
     assert expected in hits, f"{query!r} found only {sorted(hits)[:10]}"
+
+
+def test_each_language_has_its_own_search_index(built_site) -> None:
+    english = json.loads((built_site.site / "search" / "search_index.json").read_text("utf-8"))
+    chinese = json.loads((built_site.site / "zh" / "search" / "search_index.json").read_text("utf-8"))
+    assert not [d for d in english["docs"] if d["location"].startswith("zh/")]
+    assert any("张量" in d["text"] for d in chinese["docs"])
+    assert not any("张量" in d["text"] for d in english["docs"])
 
 
 EXTERNAL = re.compile(

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -29,7 +30,7 @@ from recipes.site.notebooks import (
 )
 from recipes.standalone import standalone_source
 
-__all__ = ["on_config", "on_page_content", "on_post_build", "on_post_page"]
+__all__ = ["on_config", "on_env", "on_page_content", "on_post_build", "on_post_page"]
 
 log = logging.getLogger("mkdocs.hooks.tutorials")
 
@@ -61,6 +62,11 @@ _BENCHMARKS_NONE = {
     "zh": "尚未记录任何结果：请运行 `make bench`。",
 }
 _HEADING = re.compile(r'<h([1-6])[^>]*?\bid="([^"]*)"[^>]*>(.*?)</h\1>', re.S)
+# The i18n plugin points each page's <link rel="alternate" hreflang> at that same page in the other
+# language, but Material's script treats those links as language roots and fetches
+# "<link>/sitemap.xml" from each, a 404 in the console on every page. The visible language switcher
+# already links page to page, so the head links are dropped.
+_ALTERNATE_LINK = re.compile(r'<link rel="alternate"[^>]*\bhreflang="[^"]*"[^>]*>\n?')
 _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 # The notebook template loads MathJax with an empty src (a request for the page itself, which then
@@ -211,8 +217,20 @@ def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -
     return html
 
 
+def _zh_search_base(output: str, page: Page) -> str:
+    """Point a Chinese page's script base at the zh/ root, where its own search index lies."""
+    prefix = f"{LANGUAGES[1]}/"
+    if not page.file.dest_uri.startswith(prefix):
+        return output
+    depth = page.file.dest_uri[len(prefix) :].count("/")
+    base = "/".join([".."] * depth) or "."
+    return re.sub(r'("base": )"[^"]*"', lambda m: f'{m.group(1)}"{base}"', output, count=1)
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
-    """Keep notebook pages light and offline: shared stylesheet, no CDN or MathJax scripts."""
+    """Keep pages quiet and notebook pages light and offline (shared stylesheet, no CDN scripts)."""
+    output = _ALTERNATE_LINK.sub("", output)
+    output = _zh_search_base(output, page)
     if not page.file.src_uri.endswith(".ipynb"):
         return output
     output = _SCRIPT_BLOCK.sub(
@@ -232,18 +250,44 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     return output.replace("</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1)
 
 
-@event_priority(50)
-def on_post_build(config: MkDocsConfig) -> None:
+def on_env(env, config: MkDocsConfig, files: Files):
     """Stop mkdocs-jupyter from evicting the other language's rendered notebooks.
 
     The i18n plugin builds each language separately and mkdocs-jupyter, after each build, deletes
     every cache entry that build did not use, so English and Chinese evicted each other and every
-    rebuild re-rendered all notebooks. Marking the entries of all current notebooks as used (this
-    hook runs before the eviction) keeps them; entries of stale notebooks are still removed.
+    rebuild re-rendered all notebooks. Marking the entries of all current notebooks as used (after
+    mkdocs-jupyter resets its list, before it evicts) keeps them; stale entries are still removed.
     """
     plugin = config.plugins.get("mkdocs-jupyter")
-    if plugin is None or not plugin.config["cache"]:
+    if plugin is not None and plugin.config["cache"]:
+        for notebook in (Path(config.docs_dir) / "tutorials").glob("*.ipynb"):
+            key = _compute_cache_key(str(notebook), plugin.config, plugin.config["execute"])
+            plugin._used_cache_paths.add(_get_cache_path(plugin.config["cache_dir"], key))
+    return env
+
+
+@event_priority(-200)
+def on_post_build(config: MkDocsConfig) -> None:
+    """Give each language its own search index, so a reader only finds pages in their language.
+
+    The i18n plugin makes one index of both languages; it is split here, after the last build
+    wrote it, and Chinese pages look for theirs under zh/ (see ``_zh_search_base``).
+    """
+    index_file = Path(config.site_dir) / "search" / "search_index.json"
+    if not index_file.exists():
         return
-    for notebook in (Path(config.docs_dir) / "tutorials").glob("*.ipynb"):
-        key = _compute_cache_key(str(notebook), plugin.config, plugin.config["execute"])
-        plugin._used_cache_paths.add(_get_cache_path(plugin.config["cache_dir"], key))
+    index = json.loads(index_file.read_text(encoding="utf-8"))
+    other = LANGUAGES[1]
+    prefix = f"{other}/"
+    theirs = [
+        {**doc, "location": doc["location"][len(prefix) :]}
+        for doc in index["docs"]
+        if doc["location"].startswith(prefix)
+    ]
+    if not theirs:
+        return
+    target = Path(config.site_dir) / other / "search" / "search_index.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({**index, "docs": theirs}, ensure_ascii=False), encoding="utf-8")
+    index["docs"] = [d for d in index["docs"] if not d["location"].startswith(prefix)]
+    index_file.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
