@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import difflib
 import importlib
+import importlib.util
 import inspect
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
-__all__ = ["TOPICS", "Recipe", "iter_recipes", "find_recipes"]
+__all__ = ["TOPICS", "Recipe", "iter_recipes", "find_recipes", "topic_recipes_unimported"]
 
 TOPICS: tuple[str, ...] = (
     "creation",
@@ -56,6 +59,20 @@ def iter_recipes(topics: tuple[str, ...] = TOPICS) -> list[Recipe]:
         module = _module(topic)
         recipes.extend(Recipe(topic, name, getattr(module, name)) for name in module.__all__)
     return recipes
+
+
+def topic_recipes_unimported(topic: str) -> list[Recipe]:
+    """A topic's recipes read from its source's ``__all__`` without importing it (``obj`` is None)."""
+    spec = importlib.util.find_spec(f"recipes.{topic}")
+    if spec is None or spec.origin is None:
+        raise LookupError(f"no topic module recipes.{topic}")
+    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            return [Recipe(topic, name, None) for name in ast.literal_eval(node.value)]
+    raise LookupError(f"recipes.{topic} has no __all__")
 
 
 def find_recipes(name: str) -> list[Recipe]:

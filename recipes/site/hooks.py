@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 
-from recipes.catalog import TOPICS, find_recipes
+from recipes.catalog import TOPICS, topic_recipes_unimported
 from recipes.site.notebooks import (
     LANGUAGES,
     Tutorial,
@@ -120,7 +120,7 @@ def _build_tutorial(path: Path, docs_dir: Path, cache_dir: Path) -> None:
 
 def _build_downloads(docs_dir: Path) -> None:
     for topic in TOPICS:
-        source = standalone_source(find_recipes(topic))
+        source = standalone_source(topic_recipes_unimported(topic))
         _write_if_changed(docs_dir / "downloads" / f"{topic}.py", source)
 
 

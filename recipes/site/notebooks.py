@@ -14,13 +14,12 @@ import platform
 import html
 import re
 import time
+from importlib import metadata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jupytext
 import nbformat
-import numpy
-import torch
 
 from recipes import __version__
 from recipes.runner import CellResult, KernelRunner
@@ -151,8 +150,8 @@ def cache_key(tutorial: Tutorial) -> str:
     payload = {
         "code": tutorial.code_cells,
         "setup": KERNEL_SETUP,
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
+        "torch": metadata.version("torch"),
+        "numpy": metadata.version("numpy"),
         "python": platform.python_version(),
         "torch_recipes": __version__,
         "recipes_source": _project_fingerprint(),
