@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
+
+from recipes.regression_manual import make_regression_data
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
@@ -46,3 +49,14 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     log = done.stdout + done.stderr
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
     return SiteBuild(root / "site", root / "cache", log, seconds)
+
+
+@pytest.fixture(scope="module")
+def split():
+    """The regression benchmark of issue 2: make_regression(1000, 5, noise 10, bias 14.5), 800/200."""
+    X, y, coef, bias = make_regression_data(
+        n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0
+    )
+    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))
+    train, held_out = perm[:800], perm[800:]
+    return X[train], y[train], X[held_out], y[held_out], coef, bias

@@ -14,15 +14,6 @@ from recipes.regression_manual import (
 )
 
 
-@pytest.fixture(scope="module")
-def split():
-    """The brief's benchmark: 1000 samples, 5 features, noise 10, bias 14.5, an 800/200 split."""
-    X, y, coef, bias = make_regression_data(n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0)
-    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))
-    train, held_out = perm[:800], perm[800:]
-    return X[train], y[train], X[held_out], y[held_out], coef, bias
-
-
 def held_out_mse(X, y, weights, bias):
     return mse_loss(predict_linear(X, weights, bias), y).item()
 

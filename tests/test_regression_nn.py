@@ -5,7 +5,7 @@ from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 from torch import nn
 
 from recipes.modules import predict
-from recipes.regression_manual import fit_least_squares, make_regression_data, mse_loss, predict_linear
+from recipes.regression_manual import fit_least_squares, mse_loss, predict_linear
 from recipes.regression_nn import (
     LogisticRegression,
     accuracy,
@@ -15,15 +15,6 @@ from recipes.regression_nn import (
     train_logistic_regression,
     train_with_sgd,
 )
-
-
-@pytest.fixture(scope="module")
-def split():
-    """The brief's benchmark: 1000 samples, 5 features, noise 10, bias 14.5, an 800/200 split."""
-    X, y, coef, bias = make_regression_data(n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0)
-    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))
-    train, held_out = perm[:800], perm[800:]
-    return X[train], y[train], X[held_out], y[held_out], coef, bias
 
 
 @pytest.fixture(scope="module")
