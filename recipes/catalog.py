@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-__all__ = ["TOPICS", "Recipe", "iter_recipes", "find_recipes", "topic_recipes_unimported"]
+__all__ = ["TOPICS", "Recipe", "iter_recipes", "find_recipes", "module_source", "topic_recipes_unimported"]
 
 TOPICS: tuple[str, ...] = (
     "creation",
@@ -61,12 +61,17 @@ def iter_recipes(topics: tuple[str, ...] = TOPICS) -> list[Recipe]:
     return recipes
 
 
+def module_source(name: str) -> str:
+    """The source of module ``name``, read without importing it (so without importing torch)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise LookupError(f"no module named {name!r}")
+    return Path(spec.origin).read_text(encoding="utf-8")
+
+
 def topic_recipes_unimported(topic: str) -> list[Recipe]:
     """A topic's recipes read from its source's ``__all__`` without importing it (``obj`` is None)."""
-    spec = importlib.util.find_spec(f"recipes.{topic}")
-    if spec is None or spec.origin is None:
-        raise LookupError(f"no topic module recipes.{topic}")
-    tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    tree = ast.parse(module_source(f"recipes.{topic}"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets

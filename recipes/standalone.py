@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import ast
 import doctest
-import importlib.util
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from recipes import __version__
-from recipes.catalog import Recipe
+from recipes.catalog import Recipe, module_source
 
 __all__ = ["standalone_source"]
 
@@ -48,10 +46,7 @@ class _Module:
     def load(cls, name: str) -> _Module:
         # Read, not imported: the site build writes every topic's copy and must not pay for
         # importing torch and scikit-learn to do it.
-        spec = importlib.util.find_spec(name)
-        if spec is None or spec.origin is None:
-            raise LookupError(f"no module named {name!r}")
-        source = Path(spec.origin).read_text(encoding="utf-8")
+        source = module_source(name)
         module = cls(name, source)
         for position, node in enumerate(ast.parse(source).body):
             module.order[id(node)] = position
