@@ -19,10 +19,11 @@ import re
 import textwrap
 import tokenize
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from recipes.checker.model import Block, Claim, Document, Example, UsageError
 from recipes.checker.textcode import (
     CJK_RE,
     ScanState,
@@ -59,78 +60,6 @@ SUFFIXES = {
 }
 _SKIP_DIRS = {".venv", "venv", "__pycache__", "node_modules", "site", ".git", ".ipynb_checkpoints",
               "build", "dist"}
-
-
-class UsageError(Exception):
-    """A path that does not exist or cannot be read as a tutorial (exit code 2)."""
-
-
-@dataclass
-class Claim:
-    """Output a tutorial says some code prints.
-
-    ``stmt`` is the line, in the block's source, of the statement the claim is about, or ``None``
-    when the claim covers everything the block prints (an output block, a notebook cell's outputs).
-    """
-
-    file: str
-    line: int
-    kind: str  # comment | comment-block | assignment | output-block | doctest | notebook-output
-    text: str
-    target_line: int
-    stmt: int | None = None
-    cell: int | None = None
-    expect_error: str | None = None
-
-
-@dataclass
-class Example:
-    """One doctest example: its source, where it is, and the claim on what it prints."""
-
-    source: str
-    line: int
-    claim: Claim | None
-    skip: bool = False
-
-
-@dataclass
-class Block:
-    """A piece of code that a reader would run as one unit, with the claims made about it."""
-
-    file: str
-    line: int
-    source: str
-    line_map: list[int]
-    kind: str = "code"  # code | doctest | module (imports a package module for its doctests)
-    cell: int | None = None
-    claims: list[Claim] = field(default_factory=list)
-    examples: list[Example] = field(default_factory=list)
-    syntax_error: tuple[int, str] | None = None
-    inline: bool = False
-
-    def file_line(self, source_line: int) -> int:
-        """The line in the tutorial of line ``source_line`` (1-based) of the block's source."""
-        if not self.line_map:
-            return self.line
-        k = min(max(source_line, 1), len(self.line_map)) - 1
-        return self.line_map[k]
-
-
-@dataclass
-class Document:
-    """A tutorial's code blocks in reading order."""
-
-    path: str
-    format: str
-    blocks: list[Block]
-
-    @property
-    def claims(self) -> list[Claim]:
-        found = []
-        for block in self.blocks:
-            found.extend(block.claims)
-            found.extend(ex.claim for ex in block.examples if ex.claim is not None)
-        return found
 
 
 # ---------------------------------------------------------------------------------------------
