@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from recipes.checker.parse import UsageError, claim_text, parse_file, parse_paths, parse_source
-from recipes.checker.textcode import cut_glue, line_kind, reindent, split_flat, split_numbered
+from recipes.checker.parse.textcode import cut_glue, line_kind, reindent, split_flat, split_numbered
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checker"
 

@@ -9,7 +9,8 @@ the tables and writes the JSON report; ``cli`` is the ``torch-recipes check`` co
 
 from __future__ import annotations
 
-from recipes.checker.parse import Block, Claim, Document, UsageError, parse_paths
+from recipes.checker.model import Block, Claim, Document, UsageError
+from recipes.checker.parse import parse_paths
 from recipes.checker.run import BlockResult, ClaimResult, DocumentResult, check_document
 
 __all__ = [

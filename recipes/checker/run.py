@@ -25,7 +25,7 @@ from recipes.checker.compare import (
     judge_error,
     judge_window_sequence,
 )
-from recipes.checker.parse import Block, Claim, Document
+from recipes.checker.model import Block, Claim, Document
 from recipes.runner import CellResult, KernelRunner
 
 __all__ = ["BlockResult", "ClaimResult", "DocumentResult", "check_document", "plan_cells"]

@@ -1,0 +1,123 @@
+"""Turn tutorials into code blocks and the output claims written about them, each with its line.
+
+One module per input format (``markdown``, ``notebook``, ``percent``, ``python``, ``html``,
+``text``); ``claims`` reads claims out of comments, ``markers`` holds the output markers, ``blocks``
+builds blocks and attaches output regions; the data model is :mod:`recipes.checker.model`.
+
+Formats: Markdown (fenced and indented code), Jupyter notebooks, jupytext percent-format ``.py``,
+plain ``.py`` (the module, then the doctests of its docstrings), saved HTML pages (code in
+``<pre>``) and plain text flattened from web pages, where code has to be told from prose.
+
+Claim styles: doctest examples; a comment after a ``print(...)`` or bare expression
+(``print(t)  # tensor([1, 2])``), continued over following ``# ...`` lines; a block of ``# ...``
+lines after such a statement; an output block after a line such as "Output:", "输出:" or
+"运行结果"; the stored outputs of a notebook's code cells.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from recipes.checker.model import Block, Claim, Document, Example, UsageError
+from recipes.checker.parse import html, markdown, notebook, percent, python, text
+from recipes.checker.parse.claims import claim_text
+
+__all__ = [
+    "Block",
+    "Claim",
+    "Document",
+    "Example",
+    "UsageError",
+    "claim_text",
+    "parse_file",
+    "parse_paths",
+    "parse_source",
+]
+
+SUFFIXES = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".ipynb": "notebook",
+    ".py": "python",
+    ".html": "html",
+    ".htm": "html",
+    ".txt": "text",
+    ".text": "text",
+}
+READERS = {
+    "markdown": markdown.read,
+    "notebook": notebook.read,
+    "python": python.read,
+    "percent": percent.read,
+    "html": html.read,
+    "text": text.read,
+}
+_SKIP_DIRS = {".venv", "venv", "__pycache__", "node_modules", "site", ".git", ".ipynb_checkpoints",
+              "build", "dist"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------------------------
+
+
+def parse_paths(paths: list[str]) -> list[Document]:
+    """Parse every tutorial under ``paths`` (files or folders); raise UsageError on a bad one."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or folder")
+        if path.is_dir():
+            found = sorted(
+                f
+                for f in path.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in SUFFIXES
+                and f.name not in ("conftest.py", "__init__.py", "setup.py")
+                and not any(part in _SKIP_DIRS or part.startswith(".")
+                            for part in f.relative_to(path).parts[:-1])
+            )
+            if not found:
+                raise UsageError(
+                    f"{raw}: no tutorials in this folder (looked for "
+                    f"{', '.join(sorted(SUFFIXES))})"
+                )
+            files.extend(found)
+        elif path.suffix.lower() not in SUFFIXES:
+            raise UsageError(
+                f"{raw}: unsupported format {path.suffix or '(no extension)'!r}; expected one of "
+                f"{', '.join(sorted(SUFFIXES))}"
+            )
+        else:
+            files.append(path)
+    return [parse_file(f) for f in files]
+
+
+def parse_file(path: str | Path) -> Document:
+    """Parse one tutorial file, choosing the format from its extension."""
+    path = Path(path)
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise UsageError(f"{path}: unsupported format {path.suffix!r}")
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read: {err.strerror or err}") from err
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+    return parse_source(text, str(path), fmt)
+
+
+def parse_source(text: str, file: str, fmt: str) -> Document:
+    """Parse tutorial ``text`` of format ``fmt`` (see ``SUFFIXES``), naming it ``file``."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if fmt == "python" and re.search(r"^# %%", text, re.MULTILINE):
+        fmt = "percent"
+    reader = READERS.get(fmt)
+    if reader is None:
+        raise UsageError(f"{file}: unknown format {fmt!r}")
+    return reader(text, file)
