@@ -4,19 +4,43 @@ from __future__ import annotations
 
 import re
 
-from recipes.checker.model import Document
+import ast
+from dataclasses import dataclass, field
+
+from recipes.checker.model import Block, Document, Orphan
 from recipes.checker.parse.blocks import Builder
 from recipes.checker.parse.markers import SHELL_LINE
 from recipes.checker.parse.textcode import (
     CJK_RE,
     ScanState,
     cut_glue,
+    is_error_marker,
+    is_repr_line,
+    is_value_line,
     line_kind,
+    output_run,
+    parse_line,
     reindent,
     scan,
+    split_code_output,
     split_flat,
     split_numbered,
 )
+
+_NUMBERED_LINE = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
+
+
+@dataclass
+class _Region:
+    """Code lines found in the text, from line ``start`` (0-based) up to ``end``."""
+
+    start: int
+    end: int
+    lines: list[str]
+    glued: str | None = None
+    inline: bool = False
+    # (line in the region, 1-based; printed text) for a statement and its output on one line
+    claims: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _output_text_line(line: str) -> tuple[bool, str, bool]:
@@ -30,6 +54,11 @@ def _output_text_line(line: str) -> tuple[bool, str, bool]:
         return False, "", True
     if re.match(r"^[.…]{3,}$", body):
         return True, body, glued is not None
+    if is_repr_line(body):
+        # an exception line is the last line a traceback prints
+        return True, body, glued is not None or re.match(r"^[A-Z]\w*(?:Error|Exception):", body)
+    if _clearly_code(body) or _english_prose(body):
+        return False, "", True  # the marker announced output, but code came first
     if re.search(r"[。，、；！？]", body) or SHELL_LINE.match(body):
         return False, "", True
     if re.search(r"tensor\(|torch\.|array\(|->|[\[\]=]|\d|True|False", body):
@@ -38,6 +67,42 @@ def _output_text_line(line: str) -> tuple[bool, str, bool]:
     if len(body) <= 30 and cjk <= len(body) // 2:
         return True, body, glued is not None
     return False, "", True
+
+
+def _english_prose(line: str) -> bool:
+    """A heading or sentence ("Bonus: plotting the history", "We will fit the line y = 3x"),
+    not printed output: many words, or a few capitalised words with nothing a program prints."""
+    if is_value_line(line) or re.search(r"[\[\](){}<>]|tensor", line):
+        return False
+    words = re.findall(r"[A-Za-z]{2,}", line)
+    if len(words) >= 6:
+        return True
+    if re.search(r"[\d=]", line):
+        return False
+    return len(words) >= 3 or (len(words) >= 2 and (line.rstrip().endswith((":", "："))
+                                                     or line[:1].isupper()))
+
+
+def _clearly_code(line: str) -> bool:
+    """Whether a line after an output marker is code all the same: a statement that does
+    something (``yt = y.T``, ``print(x)``, ``y.squeeze(0)``), not a repr such as
+    ``Linear(in_features=1, out_features=1)``."""
+    if split_code_output(line) is not None:
+        return True
+    if line_kind(line) != "strong":
+        return False
+    tree = parse_line(line)
+    if tree is None or len(tree.body) != 1:
+        return tree is not None
+    stmt = tree.body[0]
+    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+        return True
+    call = stmt.value
+    if not isinstance(call.func, ast.Name) or call.func.id == "print":
+        return True
+    literal = (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.USub, ast.Load, ast.keyword)
+    args = [*call.args, *call.keywords]
+    return not all(isinstance(n, literal) for a in args for n in ast.walk(a))
 
 
 def read(text: str, file: str) -> Document:
@@ -59,7 +124,7 @@ def read(text: str, file: str) -> Document:
             b.code(lines[i:j], i + 1)
             i = j
             continue
-        if b.marker and b.blocks:
+        if b.marker:
             j, out_lines = i, []
             while j < n:
                 ok, part, ends = _output_text_line(lines[j])
@@ -70,10 +135,24 @@ def read(text: str, file: str) -> Document:
                 if ends:
                     break
             if out_lines:
-                b.output(out_lines, i + 1, labelled=False)
+                _output(b, out_lines, i + 1, labelled=False)
                 i = j
                 continue
             b.marker = False
+        if is_repr_line(stripped) or (b.adjacent and is_value_line(stripped)
+                                       and _shows_value(b.blocks[-1])):
+            # printed output pasted under its code, as a notebook shows it: never code
+            j, out_lines, glued = output_run(lines, i)
+            _output(b, out_lines, i + 1, labelled=True)
+            if glued is not None:
+                b.prose(glued)
+            i = j
+            continue
+        numbered = _numbered_region(lines, i)
+        if numbered is not None:
+            _code(b, numbered)
+            i = numbered.end
+            continue
         flat = _flat_line(stripped) if _maybe_flat(stripped) else None
         if flat is not None:
             code_lines, flat_claims = flat
@@ -83,22 +162,77 @@ def read(text: str, file: str) -> Document:
         region = _text_region(lines, i)
         if region is None:
             b.prose(raw)
+            b.marker = b.marker or is_error_marker(raw)
             i += 1
             continue
-        end, code_lines, glued, inline = region
-        if SHELL_LINE.match(code_lines[0]):
-            i = end
+        if SHELL_LINE.match(region.lines[0]):
+            i = region.end
             continue
-        line_map = list(range(i + 1, i + 1 + len(code_lines)))
-        if all(not ln[:1].isspace() for ln in code_lines if ln.strip()) and any(
-            ln.rstrip().endswith(":") for ln in code_lines
+        if all(not ln[:1].isspace() for ln in region.lines if ln.strip()) and any(
+            ln.rstrip().endswith(":") for ln in region.lines
         ):
-            code_lines = reindent(code_lines)
-        b.code(code_lines, i + 1, inline=inline, line_map=line_map)
-        if glued is not None:
-            b.prose(glued)
-        i = end
+            region.lines = reindent(region.lines)
+        _code(b, region)
+        i = region.end
     return b.document("text")
+
+
+def _code(b: Builder, region: _Region) -> None:
+    line_map = list(range(region.start + 1, region.start + 1 + len(region.lines)))
+    b.code(region.lines, region.start + 1, inline=region.inline, line_map=line_map,
+           flat_claims=region.claims or None)
+    if region.glued is not None:
+        b.prose(region.glued)
+
+
+def _output(b: Builder, lines: list[str], first_line: int, *, labelled: bool) -> None:
+    """Attach output to the code before it, or report it: output is never run as code."""
+    if not b.output(lines, first_line, labelled=labelled):
+        text = "\n".join(ln.strip() for ln in lines)
+        if not any(o.line == first_line for o in b.orphans):
+            b.orphans.append(Orphan(first_line, text, "output with no code right before it"))
+
+
+def _shows_value(block: Block) -> bool:
+    """Whether the block ends in a statement that shows a value (a ``print`` or an expression)."""
+    if block.kind != "code" or block.syntax_error is not None:
+        return False
+    tree = block.tree
+    if tree is None:
+        try:
+            tree = ast.parse(block.source)
+        except SyntaxError:
+            return False
+    return bool(tree.body) and isinstance(tree.body[-1], ast.Expr)
+
+
+def _numbered_region(lines: list[str], i: int) -> _Region | None:
+    """A listing that kept its line numbers, one per line: ``1. w = ...`` / ``2. loss = ...``."""
+    first = _NUMBERED_LINE.match(lines[i])
+    if first is None or first.group(1) != "1":
+        return None
+    body: list[str] = []
+    j = i
+    while j < len(lines):
+        m = _NUMBERED_LINE.match(lines[j])
+        if m is None or int(m.group(1)) != len(body) + 1:
+            break
+        body.append(m.group(2))
+        j += 1
+    kinds = [line_kind(ln) for ln in body if not ln.startswith("#")]
+    strong = sum(k in ("strong", "broken") for k in kinds)
+    if len(body) < 2 or strong < 2 or strong * 2 < len(kinds):
+        return None
+    region = _Region(i, j, [])
+    for row, ln in enumerate(body, start=1):
+        split = split_code_output(ln) if line_kind(ln) != "strong" else None
+        if split is not None:
+            ln = split[0]
+            region.claims.append((row, split[1], "comment"))
+        region.lines.append(ln)
+    if any(ln.rstrip().endswith(":") for ln in region.lines):
+        region.lines = reindent(region.lines)
+    return region
 
 
 def _maybe_flat(stripped: str) -> bool:
@@ -146,11 +280,18 @@ def _flat_line(stripped: str):
 
 def _starts_region(lines: list[str], i: int) -> bool:
     stripped = lines[i].strip()
-    if SHELL_LINE.match(stripped):
+    if SHELL_LINE.match(stripped) or is_repr_line(stripped):
         return False
     kind = line_kind(stripped)
     if kind == "strong":
         return True
+    nxt = next((ln.strip() for ln in lines[i + 1 : i + 2] if ln.strip()), "")
+    if kind == "weak" and is_repr_line(nxt):
+        return True  # ``x.grad == 4 * x`` then ``tensor([True, True])``: a notebook transcript
+    if kind != "weak" and not stripped.startswith("#"):
+        split = split_code_output(stripped)
+        if split is not None and (line_kind(split[0]) == "strong" or is_repr_line(split[1])):
+            return True
     if kind == "broken":
         nxt = next((ln for ln in lines[i + 1 : i + 3] if ln.strip()), "")
         return line_kind(nxt) in ("strong", "broken") or (nxt[:1].isspace() and bool(nxt.strip()))
@@ -170,13 +311,49 @@ def _starts_region(lines: list[str], i: int) -> bool:
     return False
 
 
-def _text_region(lines: list[str], i: int):
-    """The code region starting at line ``i``: (end, code lines, glued prose, inline) or None."""
+def _ends_on_output(stripped: str, out: list[str]) -> bool:
+    """Whether a line is output printed by the region's code so far, which ends the region."""
+    if is_repr_line(stripped):
+        return True
+    if not is_value_line(stripped):
+        return False
+    last = next((ln for ln in reversed(out) if ln.strip() and not ln.strip().startswith("#")), "")
+    tree = parse_line(last) if last else None
+    return tree is not None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
+
+
+def _split_output_line(raw: str, lines: list[str], j: int, region: _Region) -> int | None:
+    """Take a line holding a statement and its output into ``region``: the next line to read.
+
+    An output whose brackets stay open runs on over the following lines.
+    """
+    split = split_code_output(raw)
+    if split is None:
+        return None
+    code, printed, glued = split
+    indent = raw[: len(raw) - len(raw.lstrip())]
+    region.lines.append(indent + code)
+    j += 1
+    if glued is None and printed.count("(") + printed.count("[") > (
+        printed.count(")") + printed.count("]")
+    ):
+        end, more, glued = output_run(lines, j)
+        more_text = [ln.strip() for ln in more]
+        printed = "\n".join([printed, *more_text])
+        j = end
+    region.claims.append((len(region.lines), printed, "comment"))
+    region.glued = glued
+    return j
+
+
+def _text_region(lines: list[str], i: int) -> _Region | None:
+    """The code region starting at line ``i``, or ``None``."""
     if not _starts_region(lines, i):
         return None
     n = len(lines)
     state = ScanState()
-    out: list[str] = []
+    region = _Region(i, i, [])
+    out = region.lines
     glued = None
     j = i
     last_code_kind = None
@@ -208,6 +385,8 @@ def _text_region(lines: list[str], i: int):
             break
         if re.match(r"^\s*(`{3,}|~{3,})", raw) or SHELL_LINE.match(stripped):
             break
+        if out and _ends_on_output(stripped, out):
+            break
         if stripped.startswith("#"):
             out.append(raw)
             j += 1
@@ -215,7 +394,16 @@ def _text_region(lines: list[str], i: int):
         if out and re.match(r"^(?:import\s|from\s+\S+\s+import\s)", raw) and last_code_kind != "import":
             break
         kind = line_kind(raw, state)
-        if kind != "strong" and not (kind == "weak" and _weak_ok(raw, out)):
+        nxt = lines[j + 1] if j + 1 < n else ""
+        if kind != "strong":
+            after = _split_output_line(raw, lines, j, region)
+            if after is not None:
+                ran_on, j = after > j + 1, after
+                if region.glued is not None or ran_on:  # the output's lines end the region
+                    glued = region.glued
+                    break
+                continue
+        if kind != "strong" and not (kind == "weak" and _weak_ok(raw, out, nxt)):
             head, g = cut_glue(raw, code=True)
             if g is not None and (line_kind(head, state) == "strong"
                                   or head.strip() in (")", "]", "}", "])", "))")):
@@ -223,7 +411,7 @@ def _text_region(lines: list[str], i: int):
                 glued = g
                 j += 1
                 break
-        if kind in ("strong", "broken") or (kind == "weak" and _weak_ok(raw, out)):
+        if kind in ("strong", "broken") or (kind == "weak" and _weak_ok(raw, out, nxt)):
             out.append(raw)
             state = scan(raw, state).state
             last_code_kind = "import" if re.match(r"^\s*(?:import|from)\s", raw) else "code"
@@ -258,20 +446,32 @@ def _text_region(lines: list[str], i: int):
     code_rows = [ln for ln in out if ln.strip() and not ln.strip().startswith("#")]
     if not code_rows:
         return None
-    inline = len(code_rows) == 1 and not out[0].strip().startswith("#")
-    return i + len(out), out, glued, inline
+    region.glued = glued
+    region.inline = len(code_rows) == 1 and not out[0].strip().startswith("#")
+    region.end = max(j, i + len(out)) if region.claims else i + len(out)
+    return region
 
 
 def _string_literals(code: str) -> tuple[str, ...]:
     return tuple(m.group(1) for m in re.finditer(r"['\"]([^'\"]*)['\"]", code))
 
 
-def _weak_ok(raw: str, out: list[str]) -> bool:
+def _weak_ok(raw: str, out: list[str], nxt: str = "") -> bool:
+    """Whether a weak line (``w=10``, ``x.grad``) continues the region's code.
+
+    A bare name continues it only when indented, or when the next line is code or the value the
+    name shows (``x`` then ``tensor([0., 1.])``, pasted from a notebook).
+    """
+    nxt = nxt.strip()
+    if is_repr_line(nxt):
+        return True
     code_rows = [ln for ln in out if ln.strip() and not ln.strip().startswith("#")]
     if not code_rows:
         return False
     text = raw.strip()
-    return not re.fullmatch(r"[A-Za-z_][\w.]*", text) or raw[:1].isspace()
+    if not re.fullmatch(r"[A-Za-z_][\w.]*", text) or raw[:1].isspace():
+        return True
+    return line_kind(nxt) == "strong" or is_value_line(nxt)
 
 
 def _continues_region(line: str, out: list[str]) -> bool:

@@ -19,7 +19,13 @@ __all__ = [
     "ScanState",
     "cut_glue",
     "has_cjk",
+    "is_error_marker",
+    "is_repr_line",
+    "is_value_line",
     "line_kind",
+    "output_run",
+    "parse_line",
+    "split_code_output",
     "reindent",
     "scan",
     "split_flat",
@@ -265,6 +271,147 @@ def cut_glue(text: str, keep: tuple[str, ...] = (), *, code: bool = False) -> tu
             depth -= 1
         i += 1
     return text, None
+
+
+# ---------------------------------------------------------------------------------------------
+# Output text: what an interpreter prints, told from code
+# ---------------------------------------------------------------------------------------------
+
+# Only an interpreter writes these: a tensor's repr, an exception line, an object's address.
+_REPR_LINE = re.compile(
+    r"^(?:tensor\(|array\(|torch\.Size\(|Parameter containing:|device\(type="
+    r"|Traceback \(most recent call last\)|[A-Z]\w*(?:Error|Exception|Warning|Interrupt)(?::\s|$)"
+    r"|<[\w.]+ object at 0x|<\w+Backward\d*[ >]"
+    r"|torch\.(?:float|int|uint|bool|complex|bfloat|half|double|long|short|cfloat|cdouble)\d*$)"
+)
+_VALUE = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
+_VALUES_LINE = re.compile(rf"^{_VALUE}(?:[\s,]+{_VALUE})*$")
+_NUMBER_SEQ = re.compile(r"^[\[(][\[(\s\d.,eE+\-]*[\])]*,?$")
+_DEVICE_LINE = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
+_TRACEBACK_BODY = re.compile(r"^\s*(?:File \"|\^+$|~+\^*~*$|\.\.\.$|…$)")
+
+
+# The shared vocabulary (markers.py) announces output; these announce an exception shown as the
+# code's output: "报错如下：", "会报错：", "错误信息：", "It raises:", "Error:".
+_ERROR_MARKER = re.compile(
+    r"(?:报错|错误|异常)(?:信息|如下|为|是)?\s*(?:如下)?\s*[:：]\s*$"
+    r"|\b(?:raises?|throws?|errors?|traceback|exception)\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_error_marker(text: str) -> bool:
+    """Whether a prose line announces that an exception is shown next ("报错如下：")."""
+    stripped = text.strip()
+    return 0 < len(stripped) <= 80 and _ERROR_MARKER.search(stripped) is not None
+
+
+def is_repr_line(text: str) -> bool:
+    """Whether a line is something only an interpreter prints: ``tensor([1.])``, an exception
+    line, ``torch.Size([2])``, ``<... object at 0x...>``; such a line is never code."""
+    return _REPR_LINE.match(text.strip()) is not None
+
+
+def is_value_line(text: str) -> bool:
+    """Whether a line is a bare printed value (``6.0``, ``True False``, ``[1, 2]``, ``cuda:0``):
+    output when it follows code that prints, meaningless as code on its own."""
+    stripped = text.strip()
+    if _VALUES_LINE.match(stripped) or _DEVICE_LINE.match(stripped):
+        return True
+    return bool(_NUMBER_SEQ.match(stripped)) and any(ch.isdigit() for ch in stripped)
+
+
+def _open_depth(text: str) -> int:
+    depth = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+    return depth
+
+
+def output_run(lines: list[str], start: int) -> tuple[int, list[str], str | None]:
+    """The output lines from ``start``: ``(end, lines, glued prose)``.
+
+    The run goes on while a bracket of the output is open, and over further printed lines
+    (values, reprs, a traceback's frames); it stops at a blank line, at code, or at prose glued
+    onto the end of an output line (``tensor([2, 3])可以看到``).
+    """
+    out: list[str] = []
+    depth = 0
+    j = start
+    while j < len(lines):
+        raw = lines[j].rstrip()
+        stripped = raw.strip()
+        if not stripped:
+            break
+        if out and depth <= 0 and not (
+            is_repr_line(stripped) or is_value_line(stripped) or _TRACEBACK_BODY.match(raw)
+        ):
+            break
+        head, glued = cut_glue(stripped)
+        out.append(head if glued is not None else raw)
+        depth += _open_depth(head)
+        j += 1
+        if glued is not None:
+            return j, out, glued
+    return j, out, None
+
+
+def split_code_output(line: str) -> tuple[str, str, str | None] | None:
+    """Split a line holding a statement and what it printed: ``(code, output, glued prose)``.
+
+    ``print(c.shape) torch.Size([2, 3])``, ``x.dtype torch.float32``, ``a + b tensor([5, 7])``:
+    the line does not parse, the text before some space is one statement that shows a value (a
+    call of ``print`` or a bare expression) and the rest reads as printed output. ``None`` when
+    the line is not such a pair.
+    """
+    text = line.strip()
+    if not text or _try_parse(text) is not None:
+        return None
+    sc = scan(text)
+    depth = 0
+    for i, ch in enumerate(text):
+        if not sc.code_mask[i]:
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == " " and depth == 0 and i + 1 < len(text) and text[i + 1] != " ":
+            head = text[:i].rstrip()
+            tree = _try_parse(head)
+            if (tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr)
+                    or isinstance(tree.body[0].value, ast.Constant)):
+                continue  # "0 6" is two printed values, not a statement and its output
+            tail, glued = cut_glue(text[i + 1 :], code=True)
+            if _printed(tail, tree.body[0].value):
+                return head, tail, glued
+    return None
+
+
+def _printed(tail: str, value: ast.expr) -> bool:
+    first = tail.split("\n", 1)[0].strip()
+    if is_repr_line(first):
+        return True
+    if is_value_line(first):
+        # "PyTorch 2.0", "Node.js 18": a name then a number is prose; a value needs an
+        # expression that computes something, or a flag named by an attribute
+        if isinstance(value, ast.Name):
+            return False
+        if isinstance(value, ast.Attribute):
+            return bool(re.fullmatch(r"(?:True|False|None|cuda|cpu|mps)(?::\d+)?", first))
+        return True
+    if _open_depth(first) > 0 and re.match(r"^[\[(]+\s*-?\d[\d.eE+\-]*,", first):
+        return True  # the first row of a printed matrix, continued on the next lines
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
+        for node in ast.walk(value):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                label = node.value.strip()
+                if len(label) >= 2 and first.startswith(label):
+                    return True  # ``print("loss:", x) loss: 0.25``
+    return False
 
 
 # ---------------------------------------------------------------------------------------------
