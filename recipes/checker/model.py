@@ -111,20 +111,29 @@ class Block:
 
 @dataclass
 class Orphan:
-    """An output-looking region that could not be attached to any code block."""
+    """An output-looking region that could not be attached to any code block.
+
+    ``cell`` is the notebook cell (1-based) when ``line`` counts within a cell's source.
+    """
 
     line: int
     text: str
     why: str
+    cell: int | None = None
 
 
 @dataclass
 class Unrun:
-    """A line deliberately not run: a shell command (``!pip``), a magic, a skipped folder."""
+    """A line deliberately not run: a shell command (``!pip``), a magic, a skipped folder.
+
+    ``cell`` is the notebook cell (1-based) when ``line`` counts within a cell's source; a skipped
+    folder has line 0 and its path as ``text``.
+    """
 
     line: int
     text: str
     why: str
+    cell: int | None = None
 
 
 @dataclass

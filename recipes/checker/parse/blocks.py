@@ -1,19 +1,57 @@
-"""Building blocks from source lines: one syntax check, comment claims, doctest examples; and the
-builder that attaches output regions to the code block they follow."""
+"""Building blocks from source lines: one syntax check and one syntax tree, comment claims, doctest
+examples; and the builder that attaches output regions to the code block they follow."""
 
 from __future__ import annotations
 
 import ast
 import doctest
+import re
 import textwrap
+from collections.abc import Callable
 
-from recipes.checker.model import Block, Claim, Document, Example, Orphan, Unrun
-from recipes.checker.parse.claims import comment_claims
+from recipes.checker.model import Block, Claim, Display, Document, Example, Orphan, Unrun
+from recipes.checker.parse.claims import (
+    comment_claims,
+    expected_error,
+    first_row,
+    is_exception_line,
+    is_values,
+)
 from recipes.checker.parse.markers import SHELL_LINE, is_marker
 from recipes.checker.parse.textcode import line_kind
 
+__all__ = [
+    "Builder",
+    "doctest_block",
+    "first_row",
+    "looks_like_output",
+    "looks_like_python",
+    "make_block",
+    "shell_lines",
+    "transform_magics",
+]
+
+# Lines only an output shows: reprs of tensors, sizes, arrays, dtypes, modules, tracebacks.
+_REPR_LINE = re.compile(
+    r"^(?:\(?\[?tensor\(|torch\.Size\(|array\(|Parameter containing:|Variable containing:"
+    r"|torch\.(?:u?int\d+|float\d+|bfloat16|bool|complex\d+|half|double|long)\)?,?$"
+    r"|dtype\(|device\(type=|<[^<>]+>$|\(\w+\): [A-Z]\w*\("
+    r"|Traceback \(most recent call last\)|File \".*\", line \d+"
+    r"|[\w .'\"-]{1,40}[:\s]\s*(?:tensor\(|torch\.Size\(|array\())"
+)
+_LITERAL_LINE = re.compile(r"^(?:[\[(][-+\d.,\s\[\]()eE]*[\])]|'[^']*'|\"[^\"]*\")$")
+# The rest of a repr printed over several lines: its rows, its closing brackets and keywords.
+_REPR_TAIL = re.compile(
+    r"^(?:\s+[\[(\d\-.]|\s*[\])]+,?\)?$|\s*(?:grad_fn|dtype|device|requires_grad)=|[A-Z]\w*\($|\)$)"
+)
+
 
 def transform_magics(source: str) -> str:
+    """``source`` with IPython's magics and shell escapes turned into Python, line for line.
+
+    Every reader and stage that parses notebook-style code calls this one function. The source
+    is returned unchanged when IPython is missing or the transform would shift lines.
+    """
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # pragma: no cover - ipykernel brings IPython
@@ -25,6 +63,23 @@ def transform_magics(source: str) -> str:
     return out if out.count("\n") >= source.count("\n") else source
 
 
+def shell_lines(lines: list[str], line_map: list[int], cell: int | None = None) -> list[Unrun]:
+    """The shell commands (``!pip install``, ``%conda``) in notebook-style code: never run."""
+    return [
+        Unrun(line_map[k], ln.strip(), "shell command, not run", cell=cell)
+        for k, ln in enumerate(lines)
+        if SHELL_LINE.match(ln)
+    ]
+
+
+def _parse(source: str) -> tuple[ast.Module | None, tuple[int, str] | None]:
+    """(tree, None), or (None, (row, message)) when the source does not parse."""
+    try:
+        return ast.parse(source), None
+    except SyntaxError as err:
+        return None, (err.lineno or 1, f"{type(err).__name__}: {err.msg}")
+    except ValueError as err:
+        return None, (1, f"SyntaxError: {err}")
 
 
 def make_block(
@@ -37,10 +92,11 @@ def make_block(
     magics: bool = False,
     flat_claims: list[tuple[int, str, str]] | None = None,
 ) -> Block | None:
-    """A block from source lines and their tutorial lines; claims found; syntax checked.
+    """A block from source lines and their tutorial lines; claims found; syntax tree kept.
 
-    ``flat_claims`` are claims already found while splitting a squeezed line:
-    (line in the block, claimed text, kind).
+    ``magics``: the lines are notebook code, whose shell commands are kept as comments (never
+    run) and whose magics are transformed before parsing. ``flat_claims`` are claims already
+    found while splitting a squeezed line: (line in the block, claimed text, kind).
     """
     while lines and not lines[-1].strip():
         lines, line_map = lines[:-1], line_map[:-1]
@@ -55,27 +111,27 @@ def make_block(
             for ln in source.split("\n")
         )
     block = Block(file, line_map[0], source, list(line_map), cell=cell, inline=inline)
-    parsed_source = transform_magics(source) if magics else source
-    try:
-        tree = ast.parse(parsed_source)
-    except SyntaxError as err:
-        row = err.lineno or 1
-        block.syntax_error = (block.file_line(row), f"{type(err).__name__}: {err.msg}")
+    tree, error = _parse(transform_magics(source) if magics else source)
+    if tree is None:
+        block.syntax_error = (block.file_line(error[0]), error[1])
         return block
-    except ValueError as err:
-        block.syntax_error = (block.line, f"SyntaxError: {err}")
-        return block
+    block.tree = tree
     claims = comment_claims(block, tree)
     for row, text, kind in flat_claims or []:
         claims.append(Claim(file, block.file_line(row), kind, text, block.file_line(row),
-                            stmt=row if kind != "output-block" else None, cell=cell))
+                            stmt=row if kind != "output-block" else None, cell=cell,
+                            expect_error=expected_error(text)))
     block.claims = sorted(claims, key=lambda c: (c.line, c.stmt or 0))
     return block
 
 
 def doctest_block(file: str, text: str, first_line: int, *, cell: int | None = None,
-                   line_of=None) -> Block | None:
-    """A doctest block from text holding ``>>>`` examples; lines computed from ``first_line``."""
+                  line_of: Callable[[int], int] | None = None) -> Block | None:
+    """A doctest block from text holding ``>>>`` examples; lines computed from ``first_line``.
+
+    ``line_of`` maps an offset in ``text`` (0-based line) to its tutorial line when the text is
+    not contiguous in the tutorial.
+    """
     try:
         examples = doctest.DocTestParser().get_examples(text)
     except ValueError as err:
@@ -90,46 +146,76 @@ def doctest_block(file: str, text: str, first_line: int, *, cell: int | None = N
     source_lines: list[str] = []
     line_map: list[int] = []
     for ex in examples:
-        for k, text in enumerate(ex.source.rstrip("\n").split("\n")):
-            source_lines.append(text)
+        for k, row in enumerate(ex.source.rstrip("\n").split("\n")):
+            source_lines.append(row)
             line_map.append(where(ex.lineno) + k)
     block = Block(file, where(examples[0].lineno), "\n".join(source_lines), line_map,
                   kind="doctest", cell=cell)
     for ex in examples:
-        line = where(ex.lineno)
-        skip = bool(ex.options.get(doctest.SKIP))
-        try:
-            ast.parse(ex.source)
-        except SyntaxError as err:
-            if block.syntax_error is None:
-                block.syntax_error = (line + (err.lineno or 1) - 1,
-                                      f"{type(err).__name__}: {err.msg}")
-        claim = None
-        if ex.want or ex.exc_msg:
-            want_line = line + ex.source.count("\n")
-            expect = ex.exc_msg.strip() if ex.exc_msg is not None else None
-            claim = Claim(file, want_line, "doctest", ex.want.rstrip("\n"), line, cell=cell,
-                          expect_error=expect)
-        block.examples.append(Example(ex.source, line, claim, skip))
+        block.examples.append(_example(block, ex, where(ex.lineno)))
+    if block.syntax_error is None:
+        block.tree, _ = _parse(block.source)
     return block
 
 
+def _example(block: Block, ex: doctest.Example, line: int) -> Example:
+    """One doctest example with the claim its wanted output makes; a syntax error is noted."""
+    _, error = _parse(ex.source)
+    if error is not None and block.syntax_error is None:
+        block.syntax_error = (line + error[0] - 1, error[1])
+    claim = None
+    if ex.want or ex.exc_msg:
+        want_line = line + ex.source.count("\n")
+        expect = ex.exc_msg.strip() if ex.exc_msg is not None else None
+        claim = Claim(block.file, want_line, "doctest", ex.want.rstrip("\n"), line,
+                      cell=block.cell, expect_error=expect)
+    return Example(ex.source, line, claim, bool(ex.options.get(doctest.SKIP)))
+
 
 def looks_like_python(lines: list[str]) -> bool:
+    """Whether unlabelled lines read as Python code (a ``>>>`` session counts)."""
     if any(ln.lstrip().startswith(">>>") for ln in lines):
         return True
     kinds = [line_kind(ln) for ln in lines if ln.strip() and not ln.strip().startswith("#")]
     return bool(kinds) and "strong" in kinds and kinds.count(None) <= len(kinds) // 3
 
 
+def looks_like_output(lines: list[str]) -> bool:
+    """Whether unlabelled lines read as what Python prints: reprs, numbers, a traceback.
+
+    Every line must be one an output shows (``tensor([1.,``, its continuation rows, ``3 4``,
+    ``torch.Size([2])``, ``ValueError: ...``) and at least one must be more than a closing
+    bracket. Such text parses as Python too (``tensor([5.])``), so a reader asks this first:
+    output text is never run as code.
+    """
+    rows = [ln.rstrip() for ln in lines if ln.strip()]
+    if not rows:
+        return False
+    strong = 0
+    for row in rows:
+        text = row.strip()
+        if (_REPR_LINE.match(text) or _LITERAL_LINE.match(text) or is_values(text)
+                or is_exception_line(text)):
+            strong += 1
+        elif not _REPR_TAIL.match(row):
+            return False
+    return strong > 0
+
+
 class Builder:
-    """Collects code blocks and attaches output blocks to the code block they follow."""
+    """Collects code blocks and attaches output blocks to the code block they follow.
+
+    An output region attaches when a marker ("Output:", "输出：") announced it, or when its
+    placement says it is output (``labelled``: an output fence, an output class) and nothing
+    but blank lines separate it from the code. Output that cannot attach is kept as an orphan.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.blocks: list[Block] = []
         self.orphans: list[Orphan] = []
         self.unrun: list[Unrun] = []
+        self.display: Display = "repr"
         self.marker = False
         self.adjacent = False  # nothing but blank lines since the last code block
 
@@ -140,33 +226,53 @@ class Builder:
         text = "\n".join(lines)
         if any(ln.lstrip().startswith(">>>") for ln in lines):
             block = doctest_block(self.file, textwrap.dedent(text), first_line,
-                                   line_of=lambda off: line_map[min(off, len(line_map) - 1)])
+                                  line_of=lambda off: line_map[min(off, len(line_map) - 1)])
         else:
             block = make_block(self.file, lines, line_map, inline=inline,
-                                flat_claims=flat_claims)
+                               flat_claims=flat_claims)
         if block is not None:
             self.blocks.append(block)
             self.adjacent = True
         self.marker = False
 
     def output(self, lines: list[str], first_line: int, *, labelled: bool) -> bool:
-        """Attach an output block if a marker or its placement says it is output."""
+        """Attach an output block if a marker or its placement says it is output.
+
+        Returns whether it was attached; output that was announced or reads as output but
+        cannot attach is recorded as an orphan.
+        """
         target = self.blocks[-1] if self.blocks else None
-        text = "\n".join(ln.rstrip() for ln in lines).strip("\n")
+        text = textwrap.dedent("\n".join(ln.rstrip() for ln in lines).strip("\n"))
+        announced = self.marker or (labelled and self.adjacent)
         attached = False
-        if target is not None and target.kind == "code" and text.strip() and (
-            self.marker or (labelled and self.adjacent)
-        ):
-            target.claims.append(Claim(self.file, first_line, "output-block", textwrap.dedent(text),
-                                       target.line, cell=target.cell))
+        if target is not None and target.kind == "code" and text.strip() and announced:
+            target.claims.append(Claim(self.file, first_line, "output-block", text, target.line,
+                                       cell=target.cell, expect_error=expected_error(text)))
             attached = True
+        elif text.strip() and (announced or looks_like_output(lines)):
+            self.orphan(text, first_line, self._orphan_why(target, announced))
         self.marker = False
         self.adjacent = False
         return attached
 
+    def orphan(self, text: str, first_line: int, why: str) -> None:
+        """Record an output-looking region that no code block can claim."""
+        self.orphans.append(Orphan(first_line, text, why))
+
+    @staticmethod
+    def _orphan_why(target: Block | None, announced: bool) -> str:
+        if target is None:
+            return "output before any code block"
+        if target.kind != "code":
+            return "output after a doctest, whose examples carry their own output"
+        if not announced:
+            return "not right after a code block and not announced as output"
+        return "empty code block"
+
     def document(self, fmt: str) -> Document:
         """The document read so far, with its orphan outputs and unrun lines."""
-        return Document(self.file, fmt, self.blocks, orphans=self.orphans, unrun=self.unrun)
+        return Document(self.file, fmt, self.blocks, display=self.display, orphans=self.orphans,
+                        unrun=self.unrun)
 
     def prose(self, line: str) -> None:
         if not line.strip():

@@ -1,4 +1,8 @@
-"""Claims written in code comments: trailing ``# tensor(...)``, continued and following comment blocks."""
+"""Claims written in code comments: trailing ``# tensor(...)``, continued and following comment blocks.
+
+Also the two readings every claim gets, whatever style wrote it: whether it shows an exception
+(:func:`expected_error`) and whether it is a hand-written approximation (:func:`approximation`).
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,25 @@ _VALUE_WORD = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan
 _VALUES_ONLY = re.compile(rf"^{_VALUE_WORD}(?:[\s,]+{_VALUE_WORD})*$")
 _NUM_TUPLE = re.compile(r"^\((?:\s*-?\d[\d.eE+\-]*\s*,?)+\)$")
 _DEVICE = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
+_DTYPE_NAME = re.compile(r"^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|complex(?:64|128)|bool_?"
+                         r"|bfloat16)$")  # NumPy prints a dtype by its bare name
 _STRICT_START = re.compile(r"^(?:tensor\(|torch\.Size\(|array\(|\[\s*[-\d\[])(?:.*[)\]])?$")
 _ANNOTATION = re.compile(r"\s*\((?:=|≈|~|i\.e\.|即|e\.g\.)[^)]*\)\s*$")
+# An exception as Python shows it last in a traceback: ``ValueError: ...``,
+# ``torch.OutOfMemoryError: ...``; warnings are printed, never raised, so they are not here.
+_EXCEPTION_LINE = re.compile(
+    r"^(?:[A-Za-z_]\w*\.)*(?:[A-Z]\w*(?:Error|Exception)|StopIteration|StopAsyncIteration"
+    r"|KeyboardInterrupt|SystemExit|GeneratorExit)(?P<message>\s*:\s*\S.*|:)?$"
+)
+_TRACEBACK = "Traceback (most recent call last)"
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_MARKER = re.compile(r"^(?:会?报错|抛出|异常|错误信息|raises?|throws?)\s*[:：]?\s*", re.I)
+_APPROX_WORD = re.compile(
+    r"^(?:大约|大概|约等于|约为|约|近似为|近似|≈|~|about|approx(?:imately|\.)?|roughly|around"
+    r"|circa|nearly)\s*[:：=]?\s*(?=[-+\d.(\[]|tensor\()",
+    re.I,
+)
+_APPROX_SUFFIX = re.compile(r"\s*(?:左右|上下|\(approx(?:imately|\.)?\))$", re.I)
 
 
 def _balanced_prefix(text: str) -> str:
@@ -42,10 +63,19 @@ def _balanced_prefix(text: str) -> str:
     return text
 
 
+def _mask_literals(text: str, literals: tuple[str, ...]) -> str:
+    """``text`` with the program's own string pieces blanked out, so that the Chinese in a
+    printed label (``f"x 的梯度：{g}"``) is not taken for prose glued to the output."""
+    for lit in sorted({lit.strip() for lit in literals if has_cjk(lit)}, key=len, reverse=True):
+        if len(lit) >= 2:
+            text = text.replace(lit, "_" * len(lit))
+    return text
+
+
 def _cut_annotation(text: str, literals: tuple[str, ...]) -> str:
     quote = None
     depth = 0
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(_mask_literals(text, literals)):
         if quote:
             if ch == quote:
                 quote = None
@@ -83,7 +113,19 @@ def _looks_like_output(text: str, literals: tuple[str, ...], strict: bool) -> bo
         or _VALUES_ONLY.match(text)
         or _NUM_TUPLE.match(text)
         or _DEVICE.match(text)
+        or _DTYPE_NAME.match(text)
     )
+
+
+def _comment_body(comment: str) -> tuple[str, bool]:
+    """The comment's text without its ``#`` s, and whether it opened with ``#>`` (knitr's mark)."""
+    text = comment.strip()
+    knitr = text.startswith("#>")
+    while text.startswith("#"):
+        text = text[1:].strip()
+    if knitr:
+        text = text[1:].strip()
+    return text, knitr
 
 
 def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = False) -> str | None:
@@ -92,16 +134,20 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
     ``# tensor([1, 2])`` and ``# 输出: tensor(16.)`` are claims, ``# 输出向量的梯度`` and
     ``# shares memory`` are not. An empty string means a bare marker (``# 输出:``) whose output
     follows on the next comment lines. ``strict`` (for a comment on an assignment) accepts only
-    unmistakable values such as ``tensor(...)`` or ``[1, 2]``.
+    unmistakable values such as ``tensor(...)`` or ``[1, 2]``. An exception
+    (``# ValueError: ...``, ``# 报错：RuntimeError: ...``) is a claim whatever the statement.
     """
-    text = comment.strip()
-    while text.startswith("#"):
-        text = text[1:].strip()
+    text, knitr = _comment_body(comment)
+    error = _error_claim(text)
+    if error is not None:
+        return error
     marker = CLAIM_MARKER.match(text)
     if marker:
         text = text[marker.end() :].strip()
         if not text:
             return ""
+    elif knitr:
+        return text
     else:
         lead = _CJK_LEAD.match(text)
         if lead:
@@ -114,6 +160,73 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
         return text
     if marker and text and not has_cjk(text) and not strict:
         return text
+    return None
+
+
+def _error_claim(text: str) -> str | None:
+    """The shown exception in a comment's text (a traceback's first or last line), else None."""
+    body = _ERROR_MARKER.sub("", text, count=1)
+    body = CLAIM_MARKER.sub("", body, count=1).strip()
+    shown = _EXCEPTION_LINE.match(body)
+    if body.startswith(_TRACEBACK) or (shown and shown.group("message")):
+        return body
+    return None
+
+
+def approximation(comment: str) -> str | None:
+    """The value of a hand-written approximation (``# 约 0.333``, ``# ≈ 0.33``, ``# 0.33 左右``).
+
+    Returns the value as written, without the words that say it is approximate, or ``None`` when
+    the comment is not an approximation of a value.
+    """
+    text, _ = _comment_body(comment)
+    marker = CLAIM_MARKER.match(text)
+    if marker:
+        text = text[marker.end() :].strip()
+    word = _APPROX_WORD.match(text)
+    suffix = _APPROX_SUFFIX.search(text)
+    if word:
+        text = text[word.end() :]
+    elif suffix:
+        text = text[: suffix.start()]
+    else:
+        return None
+    text = _APPROX_SUFFIX.sub("", text).strip().rstrip("。.,，;；")
+    if text and (_VALUES_ONLY.match(text) or _NUM_TUPLE.match(text)
+                 or _STRICT_START.match(text)):
+        return text
+    return None
+
+
+def is_exception_line(text: str) -> bool:
+    """Whether a line is an exception as a traceback ends: ``ValueError: bad value``."""
+    shown = _EXCEPTION_LINE.match(text.strip())
+    return bool(shown and shown.group("message"))
+
+
+def is_values(text: str) -> bool:
+    """Whether a line holds only values: ``3``, ``0.5 0.25``, ``True``, ``(3, 5)``."""
+    text = text.strip()
+    return bool(_VALUES_ONLY.match(text) or _NUM_TUPLE.match(text))
+
+
+def expected_error(text: str) -> str | None:
+    """The exception a shown output says the code raises: its last ``Name: message`` line.
+
+    A region shows an exception when it ends with such a line or holds a traceback; printed text
+    that merely mentions an error name elsewhere does not.
+    """
+    lines = [_ANSI.sub("", ln).strip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return None
+    last = _EXCEPTION_LINE.match(lines[-1])
+    if last and last.group("message"):
+        return lines[-1]
+    if any(_TRACEBACK in ln for ln in lines):
+        found = [ln for ln in lines if _EXCEPTION_LINE.match(ln)]
+        if found:
+            return found[-1]
     return None
 
 
@@ -202,32 +315,88 @@ def _comments(source: str) -> list[_Comment]:
     return found
 
 
+def first_row(node: ast.stmt) -> int:
+    """The first line of a statement, counting its decorators (``node.lineno`` skips them)."""
+    decorators = getattr(node, "decorator_list", [])
+    return min([node.lineno] + [d.lineno for d in decorators])
+
+
+@dataclass
+class _Scopes:
+    """Where each row of a block sits: its function, its outermost statement, its innermost simple
+    statement, and the rows no claim can be on (inside a lambda)."""
+
+    function: dict[int, str]
+    top: dict[int, ast.stmt]
+    simple_end: dict[int, ast.stmt]
+    excluded: set[int]
+
+
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Match)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def _rows(node: ast.AST) -> range:
+    start = first_row(node) if isinstance(node, ast.stmt) else node.lineno
+    return range(start, (node.end_lineno or node.lineno) + 1)
+
+
+def _scopes(tree: ast.Module) -> _Scopes:
+    scopes = _Scopes({}, {}, {}, set())
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _FUNCTIONS):
+                name = prefix + child.name
+                for stmt in child.body:
+                    for row in _rows(stmt):
+                        scopes.function[row] = name
+                        scopes.top[row] = stmt
+                visit(child, name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    for stmt in tree.body:
+        for row in _rows(stmt):
+            scopes.top[row] = stmt
+    visit(tree, "")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Lambda):
+            scopes.excluded.update(_rows(node))
+        if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND):
+            end = node.end_lineno or node.lineno
+            if end not in scopes.simple_end or scopes.simple_end[end].lineno < node.lineno:
+                scopes.simple_end[end] = node
+    return scopes
+
+
+def _claim_of(comment: str, literals: tuple[str, ...], strict: bool) -> tuple[str, bool] | None:
+    """(claimed text, is an approximation) of a comment, or ``None`` for prose."""
+    approx = approximation(comment)
+    if approx is not None:
+        return approx, True
+    text = claim_text(comment, literals, strict=strict)
+    return None if text is None else (text, False)
+
+
 def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
-    """Claims written as comments in a parsed block: trailing, continued and following blocks."""
+    """Claims written as comments in a parsed block: trailing, continued and following blocks.
+
+    A claim inside a function body names the function (``Net.forward``): it prints only when
+    called. There only ``print`` calls and exceptions can be claimed, since a bare expression in a
+    function shows nothing and a comment on an assignment there annotates (``# [N, 32, 26, 26]``).
+    """
     lines = block.source.split("\n")
     comments = _comments(block.source)
     by_row = {c.row: c for c in comments}
-    in_body: set[int] = set()
-    simple_end: dict[int, ast.stmt] = {}
-    top_of: dict[int, ast.stmt] = {}
-    for top in tree.body:
-        for row in range(_first_row(top), (top.end_lineno or top.lineno) + 1):
-            top_of[row] = top
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            for row in range(node.lineno, (node.end_lineno or node.lineno) + 1):
-                in_body.add(row)
-        if isinstance(node, ast.stmt) and not isinstance(
-            node, (ast.For, ast.While, ast.If, ast.With, ast.Try, ast.FunctionDef,
-                   ast.AsyncFunctionDef, ast.ClassDef)
-        ):
-            end = node.end_lineno or node.lineno
-            if end not in simple_end or simple_end[end].lineno < node.lineno:
-                simple_end[end] = node
+    scopes = _scopes(tree)
     claims: list[Claim] = []
     used: set[int] = set()
 
-    def gather(first_row: int, text: str, marker: bool) -> tuple[str, int]:
+    def gather(first_row: int, text: str, marker: bool) -> str:
         parts = [text] if text else []
         row = first_row + 1
         while row in by_row and not by_row[row].trailing:
@@ -237,62 +406,67 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
                 (marker or parts) and _output_comment_line(nxt)
                 and not (parts and not marker and not _unbalanced(joined)
                          and not _continues(joined, nxt))
-            ):
+            ) or (parts and _TRACEBACK in parts[0] and nxt):
                 parts.append(_strip_comment_prefix(by_row[row].text))
                 used.add(row)
                 row += 1
                 continue
             break
-        return "\n".join(parts), row - 1
+        return "\n".join(parts)
+
+    def add(row: int, kind: str, found: tuple[str, bool], node: ast.stmt) -> None:
+        text, approx = found
+        marker = text == "" or bool(CLAIM_MARKER.match(_comment_body(by_row[row].text)[0]))
+        full = text if approx else gather(row, text, marker)
+        if not full:
+            return
+        used.add(row)
+        claims.append(Claim(
+            block.file, block.file_line(row), kind, full, block.file_line(node.lineno),
+            stmt=node.lineno, cell=block.cell, expect_error=expected_error(full), approx=approx,
+            function=scopes.function.get(row),
+        ))
 
     for c in comments:
-        if c.row in used or c.row in in_body:
+        if c.row in used or c.row in scopes.excluded:
             continue
+        in_function = c.row in scopes.function
         if c.trailing:
-            node = simple_end.get(c.row)
+            node = scopes.simple_end.get(c.row)
             if node is None:
                 continue
             kind = _claimable(node)
-            if kind is None:
-                continue
+            if in_function and kind != "print":
+                kind = None
             literals = _literals(node)
-            text = claim_text(c.text, literals, strict=kind == "assign")
-            if text is None:
+            if kind is None:
+                error = _error_claim(_comment_body(c.text)[0])
+                if error is not None:
+                    add(c.row, "comment", (error, False), node)
                 continue
-            marker = text == "" or bool(CLAIM_MARKER.match(c.text.lstrip("#").strip()))
-            full, last = gather(c.row, text, marker)
-            if not full:
-                continue
-            claims.append(Claim(
-                block.file, block.file_line(c.row),
-                "assignment" if kind == "assign" else "comment",
-                full, block.file_line(node.lineno), stmt=node.lineno, cell=block.cell,
-            ))
-        else:
-            prev = c.row - 1  # only the first comment line right after code opens a claim
-            if prev < 1 or prev in by_row and not by_row[prev].trailing or not lines[prev - 1].strip():
-                continue
-            node = simple_end.get(prev)
-            top = top_of.get(prev)
-            if node is None or top is None:
-                continue
-            kind = _claimable(node)
-            if kind == "assign" or (kind is None and not _contains_print(top)):
-                continue
-            target = node if kind in ("print", "expr") else top
-            literals = _literals(top)
-            text = claim_text(c.text, literals)
-            if text is None:
-                continue
-            marker = text == ""
-            full, last = gather(c.row, text, marker)
-            if not full:
-                continue
-            used.add(c.row)
-            claims.append(Claim(
-                block.file, block.file_line(c.row), "comment-block", full,
-                block.file_line(target.lineno), stmt=target.lineno, cell=block.cell,
-            ))
+            found = _claim_of(c.text, literals, strict=kind == "assign")
+            if found is not None:
+                add(c.row, "assignment" if kind == "assign" else "comment", found, node)
+            continue
+        prev = c.row - 1  # only the first comment line right after code opens a claim
+        if prev < 1 or prev in by_row and not by_row[prev].trailing or not lines[prev - 1].strip():
+            continue
+        node = scopes.simple_end.get(prev)
+        top = scopes.top.get(prev)
+        if node is None or top is None:
+            continue
+        kind = _claimable(node)
+        if in_function and kind == "expr":
+            kind = None
+        if kind == "assign" or (kind is None and not _contains_print(top)):
+            error = _error_claim(_comment_body(c.text)[0])
+            if error is not None:
+                add(c.row, "comment-block", (error, False), node)
+            continue
+        target = node if kind in ("print", "expr") else top
+        found = _claim_of(c.text, _literals(top), strict=False)
+        if found is not None:
+            add(c.row, "comment-block", found, target)
     return claims
 
 
@@ -308,8 +482,3 @@ def _strip_comment_prefix(text: str) -> str:
         if body.startswith(" "):
             body = body[1:]
     return body.rstrip()
-
-
-def _first_row(node: ast.stmt) -> int:
-    decorators = getattr(node, "decorator_list", [])
-    return min([node.lineno] + [d.lineno for d in decorators])

@@ -1,17 +1,49 @@
-"""Markdown: fenced and indented code, and the output regions that follow it."""
+"""Markdown: fenced and indented code, and the output regions that follow it.
+
+Output is told from code by where it stands and how it is labelled, never by whether it parses
+(``tensor([5.])`` parses): an output fence (no language, ``text``, ``output``, ``console``) right
+after a code fence; any block after a marker line ("Output:", "输出："); a block indented by four
+spaces right after a code fence (Jupyter's Markdown export); a ``>`` quote right after a code
+fence; ``Out[3]:`` in an IPython transcript; the wanted output of a ``>>>`` session.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from recipes.checker.model import Document
-from recipes.checker.parse.blocks import Builder, looks_like_python
+from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
 
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pytb", "pyodide"}
-_OUT_LANGS = {"", "text", "txt", "output", "out", "console", "plaintext", "plain", "none",
-              "result", "stdout", "log"}
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
+_OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
+              "result", "stdout", "log", "shell-session"}
+_FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
+_QUOTE = re.compile(r"^ {0,3}>")
+_IN_PROMPT = re.compile(r"^In\s*\[\d*\]:\s?(.*)$")
+_CONTINUATION = re.compile(r"^\s*\.\.\.+:\s?(.*)$")
+_OUT_PROMPT = re.compile(r"^Out\s*\[\d*\]:\s?(.*)$")
+_TRANSCRIPT_LABEL = re.compile(r"^\s*(?:In|Out)\s*\[\d+\]:\s*$")
+# A quote right after code that reads as an aside, not output: a note, emphasis, a link,
+# inline code, or sentences.
+_ASIDE = re.compile(
+    r"^\s*(?:\*\*|__|\[!|(?:note|tip|hint|warning|caution|important|注意|提示|警告|说明|注|小贴士"
+    r"|补充|技巧)\b\s*[:：]?)|\]\(|`|[。！？；]",
+    re.IGNORECASE,
+)
 
+
+@dataclass
+class _Region:
+    """Lines of one Markdown construct: their text (prefixes removed) and their file lines."""
+
+    lines: list[str]
+    first: int  # file line of lines[0]
+    end: int  # index of the next unread line
+
+    @property
+    def line_map(self) -> list[int]:
+        return list(range(self.first, self.first + len(self.lines)))
 
 
 def read(text: str, file: str) -> Document:
@@ -19,47 +51,189 @@ def read(text: str, file: str) -> Document:
     lines = text.split("\n")
     b = Builder(file)
     i = 0
-    n = len(lines)
+    fence_indent = 0
     prev_blank = True
-    while i < n:
+    while i < len(lines):
         line = lines[i]
         fence = _FENCE.match(line)
         if fence:
-            mark = fence.group(2)
-            lang = fence.group(3).lower()
-            j = i + 1
-            while j < n and not lines[j].strip().startswith(mark[0] * len(mark)):
-                j += 1
-            body = lines[i + 1 : j]
-            indent = len(fence.group(1))
-            body = [ln[indent:] if ln[:indent].isspace() else ln for ln in body]
-            if lang in _PY_LANGS or (lang == "" and looks_like_python(body)):
-                b.code(body, i + 2)
-            elif lang in _OUT_LANGS:
-                b.output(body, i + 2, labelled=lang != "")
-            else:
-                b.prose("x")
-                b.marker = False
-            i = j + 1
-            prev_blank = False
+            region = _fenced(lines, i, fence)
+            _fence_region(b, region, fence.group(3).lower())
+            fence_indent = len(fence.group(1))
+            i, prev_blank = region.end, False
             continue
-        if prev_blank and (line.startswith("    ") or line.startswith("\t")) and line.strip():
+        if prev_blank and _indented(line, fence_indent if b.adjacent else 0):
+            region = _indented_region(lines, i, fence_indent if b.adjacent else 0)
+            _indented_block(b, region)
+            i, prev_blank = region.end, False
+            continue
+        if line.lstrip().startswith(">>>"):  # a session pasted as text (Markdown quotes it)
             j = i
-            while j < n and (not lines[j].strip() or lines[j].startswith(("    ", "\t"))):
+            while j < len(lines) and lines[j].strip() and not _FENCE.match(lines[j]):
                 j += 1
-            while j > i and not lines[j - 1].strip():
-                j -= 1
-            body = [ln[4:] if ln.startswith("    ") else ln.lstrip("\t") for ln in lines[i:j]]
-            if b.marker:
-                b.output(body, i + 1, labelled=True)
-            elif looks_like_python(body):
-                b.code(body, i + 1)
-            else:
-                b.prose("x")
-            i = j
-            prev_blank = False
+            b.code(lines[i:j], i + 1)
+            i, prev_blank = j, False
             continue
+        if _QUOTE.match(line):
+            region = _quoted(lines, i)
+            _quote_block(b, region)
+            i, prev_blank = region.end, False
+            continue
+        if _TRANSCRIPT_LABEL.match(line):
+            b.display = "ipython"
         b.prose(line)
         prev_blank = not line.strip()
         i += 1
     return b.document("markdown")
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+# ---------------------------------------------------------------------------------------------
+
+
+def _fenced(lines: list[str], i: int, fence: re.Match[str]) -> _Region:
+    mark = fence.group(2)
+    j = i + 1
+    while j < len(lines) and not lines[j].strip().startswith(mark[0] * len(mark)):
+        j += 1
+    indent = len(fence.group(1))
+    body = [ln[indent:] if not ln[:indent].strip() else ln.lstrip(" ") for ln in lines[i + 1 : j]]
+    return _Region(body, i + 2, j + 1)
+
+
+def _indented(line: str, base: int) -> bool:
+    return bool(line.strip()) and (line.startswith(" " * (base + 4)) or line.startswith("\t"))
+
+
+def _indented_region(lines: list[str], i: int, base: int) -> _Region:
+    j = i
+    while j < len(lines) and (not lines[j].strip() or _indented(lines[j], base)):
+        j += 1
+    while j > i and not lines[j - 1].strip():
+        j -= 1
+    cut = base + 4
+    body = [ln[cut:] if ln.startswith(" " * cut) else ln.lstrip("\t") for ln in lines[i:j]]
+    return _Region(body, i + 1, j)
+
+
+def _quoted(lines: list[str], i: int) -> _Region:
+    j = i
+    while j < len(lines) and _QUOTE.match(lines[j]):
+        j += 1
+    body = [re.sub(r"^ {0,3}> ?", "", ln) for ln in lines[i:j]]
+    first = i + 1
+    while body and not body[0].strip():  # ">" lines opening the quote
+        body, first = body[1:], first + 1
+    inner = _FENCE.match(body[0]) if body else None
+    if inner:  # a fence inside the quote: its body is the region
+        close = next((k for k in range(len(body) - 1, 0, -1)
+                      if body[k].strip().startswith(inner.group(2))), len(body))
+        body, first = body[1:close], first + 1
+    while body and not body[-1].strip():
+        body = body[:-1]
+    return _Region(body, first, j)
+
+
+# ---------------------------------------------------------------------------------------------
+# Deciding what a region is
+# ---------------------------------------------------------------------------------------------
+
+
+def _fence_region(b: Builder, region: _Region, lang: str) -> None:
+    body = region.lines
+    if lang in _PY_LANGS or lang == "":
+        if any(_IN_PROMPT.match(ln) for ln in body):
+            _transcript(b, region)
+            return
+        if any(ln.lstrip().startswith(">>>") for ln in body):
+            b.code(body, region.first)
+            return
+    if lang in _PY_LANGS:
+        b.code(body, region.first)
+    elif lang in _OUT_LANGS:
+        b.output(body, region.first, labelled=True)
+    elif lang == "":
+        _unlabelled(b, region, after_code_is_output=not looks_like_python(body))
+    else:
+        b.prose("x")  # another language (bash, json): neither code nor output of the page
+        b.marker = False
+
+
+def _unlabelled(b: Builder, region: _Region, *, after_code_is_output: bool) -> None:
+    """An unlabelled region: output when announced or right after code, else code or prose.
+
+    Output-looking text that is neither announced nor right after code is an orphan, never
+    code.
+    """
+    body = region.lines
+    output_like = looks_like_output(body)
+    if b.marker or (b.adjacent and (output_like or after_code_is_output)):
+        b.output(body, region.first, labelled=True)
+    elif output_like:
+        b.output(body, region.first, labelled=False)
+    elif looks_like_python(body):
+        b.code(body, region.first)
+    else:
+        b.prose("x")
+
+
+def _indented_block(b: Builder, region: _Region) -> None:
+    """An indented block: right after a code fence it is that fence's output (Jupyter export)."""
+    body = region.lines
+    if any(ln.lstrip().startswith(">>>") for ln in body) and not b.marker:
+        b.code(body, region.first)
+        return
+    _unlabelled(b, region, after_code_is_output=True)
+
+
+def _quote_block(b: Builder, region: _Region) -> None:
+    """A ``>`` quote: output when announced or right after code, unless it reads as an aside."""
+    body = region.lines
+    aside = any(_ASIDE.search(ln) for ln in body)
+    if b.marker or (b.adjacent and not aside) or (looks_like_output(body) and not aside):
+        b.output(body, region.first, labelled=not aside)
+        return
+    for ln in body:
+        b.prose(ln)
+
+
+# ---------------------------------------------------------------------------------------------
+# IPython transcripts: ``In [n]:`` code, its printed lines, ``Out[n]:`` value
+# ---------------------------------------------------------------------------------------------
+
+
+def _transcript(b: Builder, region: _Region) -> None:
+    """Each ``In [n]:`` cell becomes a block; what follows it up to the next prompt, with the
+    ``Out[n]:`` prompt removed, is its output."""
+    b.display = "ipython"
+    body = region.lines
+    k = 0
+    while k < len(body):
+        start = _IN_PROMPT.match(body[k])
+        if start is None:
+            k += 1
+            continue
+        code, code_map = [start.group(1)], [region.first + k]
+        k += 1
+        while k < len(body) and (cont := _CONTINUATION.match(body[k])):
+            code.append(cont.group(1))
+            code_map.append(region.first + k)
+            k += 1
+        out, out_map = [], []
+        while k < len(body) and not _IN_PROMPT.match(body[k]):
+            shown = _OUT_PROMPT.match(body[k])
+            text = shown.group(1) if shown else body[k]
+            if text.strip() or out:
+                out.append(text)
+                out_map.append(region.first + k)
+            k += 1
+        while out and not out[-1].strip():
+            out, out_map = out[:-1], out_map[:-1]
+        if not any(ln.strip() for ln in code):
+            if out:
+                b.orphan("\n".join(out), out_map[0], "output of an empty In [n]: prompt")
+            continue
+        b.code(code, code_map[0], line_map=code_map)
+        if out:
+            b.output(out, out_map[0], labelled=True)

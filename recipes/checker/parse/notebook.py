@@ -1,11 +1,17 @@
-"""Jupyter notebooks: code cells and their stored outputs."""
+"""Jupyter notebooks: code cells and their stored outputs, one claim per output."""
 
 from __future__ import annotations
 
+import re
 import warnings
+from typing import Literal
 
-from recipes.checker.model import Claim, Document, UsageError
-from recipes.checker.parse.blocks import make_block
+from recipes.checker.model import Claim, Document, Unrun, UsageError
+from recipes.checker.parse.blocks import make_block, shell_lines
+
+Channel = Literal["stdout", "result", "display", "error"]
+# Cell magics whose body is another language run by a shell: the checker never runs it.
+_SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|!|cmd|powershell|perl|ruby)\b")
 
 
 def read(text: str, file: str) -> Document:
@@ -18,40 +24,56 @@ def read(text: str, file: str) -> Document:
             nb = nbformat.reads(text, as_version=4)
     except Exception as err:
         raise UsageError(f"{file}: not a readable Jupyter notebook ({err})") from err
-    blocks = []
+    doc = Document(file, "notebook", [], display="ipython")
     for index, cell in enumerate(nb.cells, start=1):
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        lines = source.split("\n")
-        block = make_block(file, lines, list(range(1, len(lines) + 1)), cell=index, magics=True)
+        lines = cell.get("source", "").split("\n")
+        if _SHELL_CELL.match(lines[0]):
+            doc.unrun.append(Unrun(1, lines[0].strip(), "shell cell, not run", cell=index))
+            continue
+        line_map = list(range(1, len(lines) + 1))
+        block = make_block(file, lines, line_map, cell=index, magics=True)
         if block is None:
             continue
-        stored = _stored_output(cell.get("outputs", []))
-        if stored is not None and block.syntax_error is None:
-            text_out, error = stored
-            block.claims.append(Claim(file, 1, "notebook-output", text_out, block.line,
-                                      cell=index, expect_error=error))
-        blocks.append(block)
-    return Document(file, "notebook", blocks, display="ipython")
+        doc.unrun.extend(shell_lines(lines, line_map, cell=index))
+        block.claims.extend(output_claims(file, index, block.line, cell.get("outputs", [])))
+        doc.blocks.append(block)
+    return doc
 
 
-def _stored_output(outputs: list[dict]) -> tuple[str, str | None] | None:
-    parts = []
-    error = None
-    seen = False
-    for out in outputs:
-        kind = out.get("output_type")
-        if kind == "stream" and out.get("name") == "stdout":
-            parts.append(out.get("text", ""))
-            seen = True
-        elif kind == "execute_result":
-            plain = out.get("data", {}).get("text/plain", "")
-            parts.append((plain if isinstance(plain, str) else "".join(plain)) + "\n")
-            seen = True
-        elif kind == "error":
-            error = f"{out.get('ename', '')}: {out.get('evalue', '')}"
-            seen = True
-    if not seen:
-        return None
-    return "".join(parts).rstrip("\n"), error
+def output_claims(file: str, cell: int, code_line: int, outputs: list[dict]) -> list[Claim]:
+    """One claim per stored output that shows text: its 1-based index among all the cell's
+    outputs (stderr and images counted, never claimed) and its channel."""
+    claims = []
+    for number, out in enumerate(outputs, start=1):
+        shown = _shown(out)
+        if shown is None:
+            continue
+        channel, text, error = shown
+        claims.append(Claim(file, 1, "notebook-output", text, code_line, cell=cell,
+                            output=number, channel=channel, expect_error=error))
+    return claims
+
+
+def _shown(out: dict) -> tuple[Channel, str, str | None] | None:
+    """(channel, text, expected error) of one stored output, or ``None`` when it shows no text a
+    claim could be about: stderr (warnings, progress bars) and images."""
+    kind = out.get("output_type")
+    if kind == "stream":
+        if out.get("name") != "stdout":
+            return None
+        return "stdout", _joined(out.get("text", "")).rstrip("\n"), None
+    if kind in ("execute_result", "display_data"):
+        data = out.get("data", {})
+        if "text/plain" not in data or any(m.startswith("image/") for m in data):
+            return None
+        channel: Channel = "result" if kind == "execute_result" else "display"
+        return channel, _joined(data["text/plain"]).rstrip("\n"), None
+    if kind == "error":
+        return "error", "", f"{out.get('ename', '')}: {out.get('evalue', '')}"
+    return None
+
+
+def _joined(text: str | list[str]) -> str:
+    return text if isinstance(text, str) else "".join(text)
