@@ -6,7 +6,8 @@ import ast
 
 import pytest
 
-from recipes.checker.compare import Nondeterminism, judge, judge_error
+from recipes.checker.compare import judge, judge_error, judge_window_sequence
+from recipes.checker.taint import Nondeterminism, RandomRange
 
 
 @pytest.mark.parametrize(
@@ -14,7 +15,8 @@ from recipes.checker.compare import Nondeterminism, judge, judge_error
     [
         ("tensor([[1, 2],[3, 4]])", "tensor([[1, 2],\n        [3, 4]])\n"),
         ("tensor([ 4, 10, 18])", "tensor([ 4, 10, 18])\n"),
-        ("0.3333", "0.3333333333333333\n"),
+        ("0.33333334", "0.3333\n"),  # the claim rounds to what torch prints
+        ("tensor([2.5000])", "tensor([2.5000])"),
         ("tensor(16.)", "tensor(16.)\n"),
         ("1.8619e-08", "1.8619e-08"),
         ("tensor([[ 2.7183, 54.5982]])", "tensor([[ 2.7183, 54.5981]])"),
@@ -38,6 +40,16 @@ def test_accepted_differences(claim, actual):
         ("0.33", "0.34"),
         ("12", "1 2"),
         ("tensor([4.5000, 6.0000])", "tensor([12., 15.])"),
+        # a claim with fewer digits than the library prints is never ok for another value
+        ("tensor([0.3000], requires_grad=True)", "tensor([0.], requires_grad=True)"),
+        ("tensor(0.)", "tensor(0.4000)"),
+        ("tensor([2., 2.])", "tensor([2.4900, 1.5100])"),
+        ("1e3", "1400.0"),
+        ("0.3333", "0.3333333333333333"),
+        ("0.3", "0.30000000000000004"),
+        # ``2.`` is printed only for exactly 2: no one-unit leniency
+        ("tensor([1., 2.])", "tensor([1., 1.])"),
+        ("tensor(3.5000)", "tensor(3.5002)"),
     ],
 )
 def test_real_differences_are_wrong(claim, actual):
@@ -81,16 +93,92 @@ def test_printing_nothing_is_noted():
     assert (result.verdict, result.note) == ("wrong", "the code printed nothing")
 
 
-def test_random_output_is_unverifiable_unless_its_structure_is_wrong():
+def test_one_unit_in_the_last_printed_digit_is_platform_rounding():
+    result = judge("tensor([[ 2.7183, 54.5982]])", "tensor([[ 2.7183, 54.5981]])")
+    assert (result.verdict, result.note) == ("ok", "last digit differs: platform rounding")
+    assert judge("tensor(3.5001)", "tensor(3.5002)").verdict == "ok"
+    assert judge("tensor(3.5000)", "tensor(3.5002)").verdict == "wrong"  # two units
+    assert judge("tensor([2., 4.])", "tensor([2., 4.])").note == ""
+
+
+@pytest.mark.parametrize(
+    ("claim", "actual", "approx", "verdict"),
+    [
+        ("4.0", "tensor([4.])", False, "ok"),
+        ("4", "tensor(4.)", False, "ok"),
+        ("2.5", "tensor(2.5000, grad_fn=<MulBackward0>)", False, "ok"),
+        ("0.333", "tensor(0.3333)", True, "ok"),
+        ("0.33", "tensor(0.3367)", True, "ok"),  # cut off, not rounded: still "about"
+        ("0.34", "tensor(0.3333)", True, "wrong"),
+        ("3", "tensor(3.4000)", False, "wrong"),  # a whole number claimed is exact
+        ("4.5", "tensor([4.])", False, "wrong"),
+    ],
+)
+def test_hand_written_values_are_compared_at_their_own_precision(claim, actual, approx, verdict):
+    assert judge(claim, actual, approx=approx).verdict == verdict
+
+
+def test_environment_dependent_output_is_never_ok_and_never_wrong():
+    for claim, actual in (("2.1.0+cu118", "2.13.0+cpu"), ("0.0431", "0.0431"), ("True", "False")):
+        assert judge(claim, actual, taint={"env"}).verdict == "environment"
+
+
+def test_a_device_chosen_by_the_machine_is_environment_the_values_are_checked():
+    assert judge("tensor([1., 1.], device='cuda:0')", "tensor([1., 1.])",
+                 taint={"device"}).verdict == "environment"
+    assert judge("cuda", "cpu", taint={"device"}).verdict == "environment"
+    assert judge("tensor([1., 1.])", "tensor([1., 1.])", taint={"device"}).verdict == "ok"
+    assert judge("tensor([1., 2.], device='cuda:0')", "tensor([1., 1.])",
+                 taint={"device"}).verdict == "wrong"
+
+
+def test_random_values_are_unverifiable_but_their_structure_is_checked():
     actual = "tensor([[0.4963],\n        [0.7682]])\n"
-    assert judge("tensor([[0.3208],\n[0.5004]])", actual, tainted=True).verdict == "unverifiable"
-    assert judge("tensor([[0.3208],\n[0.5004]])", actual).verdict == "wrong"
-    # the dtype is not random: leaving it out is wrong even for random values
-    assert judge("tensor([0.1, 0.2])", "tensor([0.5, 0.9], dtype=torch.float64)",
-                 tainted=True).verdict == "wrong"
-    # a random mask selects a random number of elements
-    assert judge("tensor([7, 7, 5])", "tensor([8, 8, 8, 8, 7])", tainted=True).verdict == \
+    assert judge("tensor([[0.3208],\n[0.5004]])", actual, taint={"random"}).verdict == \
         "unverifiable"
+    assert judge("tensor([[0.3208],\n[0.5004]])", actual).verdict == "wrong"
+    # shape: one element too many
+    assert judge("tensor([[0.3208], [0.5004], [0.1]])", actual, taint={"random"}).verdict == \
+        "wrong"
+    # dtype, requires_grad and grad_fn are not random
+    assert judge("tensor([0.1, 0.2])", "tensor([0.5, 0.9], dtype=torch.float64)",
+                 taint={"random"}).verdict == "wrong"
+    assert judge("tensor([0.1, 0.2])", "tensor([0.5, 0.9], requires_grad=True)",
+                 taint={"random"}).verdict == "wrong"
+    assert judge("tensor([1, 2])", "tensor([0.5, 0.9])", taint={"random"}).verdict == "wrong"
+
+
+def test_random_values_outside_the_range_the_call_fixes_are_wrong():
+    rand = RandomRange(0.0, 1.0)
+    actual = "tensor([0.4963, 0.7682])"
+    assert judge("tensor([0.1, 0.5])", actual, taint={"random"}, value_range=rand).verdict == \
+        "unverifiable"
+    result = judge("tensor([1.2, 0.5])", actual, taint={"random"}, value_range=rand)
+    assert result.verdict == "wrong" and "outside [0, 1)" in result.note
+    dice = RandomRange(0, 10)
+    assert judge("tensor([3, 12])", "tensor([7, 1])", taint={"random"},
+                 value_range=dice).verdict == "wrong"
+
+
+def test_addresses_and_id_values_are_masked_the_rest_must_match():
+    assert judge("<Box object at 0x7f3a2b1c0d90>", "<Box object at 0x55d0c0ffee00>").verdict == \
+        "ok"
+    assert judge("<Box object at 0x7f3a2b1c0d90>", "<Bag object at 0x55d0c0ffee00>").verdict == \
+        "wrong"
+    assert judge("139872 True", "94823 True", taint={"id"}).verdict == "ok"
+    assert judge("139872 True", "94823 False", taint={"id"}).verdict == "wrong"
+
+
+def test_ipython_and_repr_show_the_same_object():
+    assert judge("<AddBackward0 at 0x7f0>", "<AddBackward0 object at 0x55d>").verdict == "ok"
+
+
+def test_claims_on_a_loop_appear_in_order_in_its_output():
+    actual = "epoch 0 loss 1.5\nepoch 1 loss 0.75\n"
+    assert [j.verdict for j in judge_window_sequence(
+        ["epoch 0 loss 1.5", "epoch 1 loss 0.75"], actual)] == ["ok", "ok"]
+    assert [j.verdict for j in judge_window_sequence(
+        ["epoch 0 loss 1.5", "epoch 1 loss 0.5"], actual)] == ["ok", "wrong"]
 
 
 def test_expected_exceptions():
@@ -99,11 +187,19 @@ def test_expected_exceptions():
     assert judge_error("ValueError: bad value", "TypeError", "bad value").verdict == "wrong"
     assert judge_error("ValueError: bad value", "ValueError", "other").verdict == "wrong"
     assert judge_error("ValueError: bad value", None, None).verdict == "wrong"
+    # the shown message may be cut short
+    assert judge_error("RuntimeError: shape '[3]' is invalid", "RuntimeError",
+                       "shape '[3]' is invalid for input of size 6").verdict == "ok"
+    assert judge_error("torch.OutOfMemoryError: x", "OutOfMemoryError", "x").verdict == "ok"
+
+
+def _taint(source: str) -> list[set[str]]:
+    tracker = Nondeterminism()
+    return [tracker.visit(ast.Module([stmt], [])) for stmt in ast.parse(source).body]
 
 
 def _tainted_statements(source: str) -> list[bool]:
-    tracker = Nondeterminism()
-    return [tracker.visit(ast.Module([stmt], [])) for stmt in ast.parse(source).body]
+    return [bool(t) for t in _taint(source)]
 
 
 def test_unseeded_randomness_taints_what_is_computed_from_it():
@@ -144,3 +240,39 @@ def test_clock_memory_and_models_are_sources():
         "g = torch.randn(2, generator=torch.Generator().manual_seed(0))\n"
     )
     assert flags == [False, False, False, True, True, True, False, True, True, False, True, False]
+
+
+def test_what_randomness_cannot_change_stays_checkable():
+    assert _taint(
+        "import torch\n"
+        "x = torch.rand(2, 3)\n"
+        "print(x.shape, x.dtype, x.requires_grad)\n"
+        "print(x.size(), len(x))\n"
+        "print(x)\n"
+    ) == [set(), {"random"}, set(), set(), {"random"}]
+
+
+def test_machine_dependent_sources():
+    assert _taint(
+        "import torch, os, time, platform\n"
+        "print(torch.__version__)\n"
+        "print(torch.cuda.is_available())\n"
+        "device = 'cuda' if torch.cuda.is_available() else 'cpu'\n"
+        "x = torch.ones(2).to(device)\n"
+        "print(x)\n"
+        "print(os.getcwd(), platform.python_version())\n"
+        "start = time.perf_counter()\n"
+        "print(f'{time.perf_counter() - start:.4f} s')\n"
+    ) == [set(), {"env"}, {"device"}, {"device"}, {"device"}, {"device"}, {"env"}, {"env"},
+          {"env"}]
+
+
+def test_the_range_a_random_call_fixes():
+    tracker = Nondeterminism()
+    for line in ("import torch", "a = torch.rand(3)", "b = torch.randint(0, 10, (3,))",
+                 "c = torch.randint(5, (3,))", "d = torch.randn(3)"):
+        tracker.visit(ast.parse(line))
+    assert tracker.range_of(ast.parse("print(a)")) == RandomRange(0.0, 1.0)
+    assert tracker.range_of(ast.parse("b")) == RandomRange(0.0, 10.0)
+    assert tracker.range_of(ast.parse("c")) == RandomRange(0.0, 5.0)
+    assert tracker.range_of(ast.parse("print(d)")) is None

@@ -43,6 +43,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Python run before each document (and after a crash), e.g. 'import torch'",
     )
     parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also fail (exit 1) when any claim could not be verified: unverifiable, "
+             "environment-dependent or not run (for CI)",
+    )
+    parser.add_argument(
+        "--no-implied-imports",
+        dest="implied_imports",
+        action="store_false",
+        help="run a document that uses torch, np, nn, F, optim or plt without importing them as "
+             "written (by default it is checked as if it imported them, with one finding)",
+    )
+    parser.add_argument(
         "--in-place",
         action="store_true",
         help="run each document in its own folder (default: a fresh temporary folder)",
@@ -50,7 +63,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Check the tutorials; 0 if all claims hold and all blocks run, 1 if not, 2 on bad usage."""
+    """Check the tutorials; the exit code is :func:`recipes.checker.report.exit_code`'s, 2 on bad
+    usage."""
     if args.timeout <= 0:
         print(f"torch-recipes check: error: --timeout must be positive, got {args.timeout:g}",
               file=sys.stderr)
@@ -83,15 +97,16 @@ def run(args: argparse.Namespace) -> int:
                     timeout=args.timeout,
                     prelude=args.prelude,
                     in_place=args.in_place,
+                    implied_imports=args.implied_imports,
                     on_block=lambda _br: progress.advance(task),
                 )
             )
-    render(results, console, verbose=args.verbose, quiet=args.quiet)
+    render(results, console, verbose=args.verbose, quiet=args.quiet, strict=args.strict)
     if args.json:
         try:
             with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(to_json(results), fh, ensure_ascii=False, indent=2)
+                json.dump(to_json(results, strict=args.strict), fh, ensure_ascii=False, indent=2)
         except OSError as err:
             print(f"torch-recipes check: error: cannot write {args.json}: {err}", file=sys.stderr)
             return 2
-    return exit_code(results)
+    return exit_code(results, strict=args.strict)

@@ -1,57 +1,89 @@
-"""Print the checker's findings as tables (rich) and write them as JSON."""
+"""Print the checker's findings, one line each with ``file:line``, and write them as JSON.
+
+Exit codes: 0 when no claim is wrong and every block runs (claims that could not be verified are
+counted, not failed); 1 when a claim is wrong or a block fails (raises, times out, does not parse)
+— with ``strict``, also when any claim was not verified; 2 on bad usage.
+"""
 
 from __future__ import annotations
 
+import ast
+import os
 from collections import Counter
+from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from recipes.checker.run import BlockResult, ClaimResult, DocumentResult
+from recipes.checker.run import FAILING, BlockResult, ClaimResult, DocumentResult
 
-__all__ = ["BLOCK_FAILURES", "exit_code", "render", "summary", "to_json"]
+__all__ = ["exit_code", "render", "short_paths", "summary", "to_json"]
 
-BLOCK_FAILURES = ("error", "timeout", "syntax")
 _STYLE = {
     "ok": "green",
     "wrong": "bold red",
     "unverifiable": "yellow",
+    "environment": "cyan",
     "error": "red",
     "timeout": "red",
     "syntax": "red",
     "needs-cuda": "magenta",
+    "missing-package": "magenta",
     "skipped": "dim",
+    "not-run": "dim",
 }
+# The summary's buckets, in the order printed.
+_BUCKETS = ("verified", "wrong", "failing", "unverifiable", "environment", "not run")
 
 
-def exit_code(results: list[DocumentResult]) -> int:
-    """0 when every verifiable claim holds and every block runs, 1 otherwise."""
+def _bucket(verdict: str) -> str:
+    if verdict == "ok":
+        return "verified"
+    if verdict in ("wrong", "unverifiable", "environment"):
+        return verdict
+    return "failing" if verdict in FAILING else "not run"
+
+
+def exit_code(results: list[DocumentResult], *, strict: bool = False) -> int:
+    """0 when nothing is wrong, 1 when a claim is wrong or a block fails (see the module doc)."""
     for doc in results:
         if doc.error:
             return 1
         for block in doc.blocks:
-            if block.status in BLOCK_FAILURES:
+            if block.status in FAILING:
                 return 1
-            if any(c.verdict == "wrong" for c in block.claims):
-                return 1
+            for cr in block.claims:
+                if cr.verdict == "wrong" or (strict and cr.verdict != "ok"):
+                    return 1
     return 0
 
 
 def summary(blocks: list[BlockResult]) -> dict:
-    """Counts of block statuses and claim verdicts."""
-    block_counts = Counter(b.status for b in blocks)
+    """Counts of block statuses, claim verdicts and the summary's buckets."""
     claim_counts = Counter(c.verdict for b in blocks for c in b.claims)
+    buckets = Counter()
+    for verdict, n in claim_counts.items():
+        buckets[_bucket(verdict)] += n
     return {
         "blocks": len(blocks),
-        "block_status": dict(block_counts),
+        "block_status": dict(Counter(b.status for b in blocks)),
         "claims": sum(claim_counts.values()),
         "claim_verdicts": dict(claim_counts),
+        "buckets": {k: buckets.get(k, 0) for k in _BUCKETS},
     }
 
 
-def _where(path: str, line: int, cell: int | None) -> str:
-    return f"cell {cell}, line {line}" if cell is not None else f"line {line}"
+def short_paths(paths: list[str]) -> dict[str, str]:
+    """Each path as short as it can be while staying unambiguous: relative to the working folder
+    when inside it, else relative to the folder the paths share."""
+    resolved = {p: Path(p).resolve() for p in paths}
+    cwd = Path.cwd().resolve()
+    if all(r.is_relative_to(cwd) for r in resolved.values()):
+        return {p: str(r.relative_to(cwd)) for p, r in resolved.items()}
+    common = Path(os.path.commonpath([str(r.parent) for r in resolved.values()]))
+    return {p: str(r.relative_to(common)) for p, r in resolved.items()}
 
 
 def _first_line(text: str, width: int = 60) -> str:
@@ -59,122 +91,156 @@ def _first_line(text: str, width: int = 60) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def _diff_text(diff: str) -> Text:
+def _names_list(text: str) -> list[str] | None:
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, list) and len(value) > 8 and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def _diff_text(cr: ClaimResult, verbose: bool) -> Text:
+    """The diff of a wrong claim: name lists as added/removed sets, long diffs elided."""
     out = Text()
-    for k, line in enumerate(diff.split("\n")):
+    claimed, actual = _names_list(cr.claim.text), _names_list(cr.actual or "")
+    if claimed is not None and actual is not None:
+        missing = sorted(set(claimed) - set(actual))
+        extra = sorted(set(actual) - set(claimed))
+        out.append(f"    claimed but not printed: {', '.join(missing) or '(none)'}\n", style="red")
+        out.append(f"    printed but not claimed: {', '.join(extra) or '(none)'}", style="green")
+        return out
+    lines = cr.diff.split("\n")
+    if not verbose and len(lines) > 16:
+        lines = lines[:9] + [f" … {len(lines) - 15} more lines (-v shows all) …"] + lines[-6:]
+    for k, line in enumerate(lines):
         if k:
             out.append("\n")
+        style = "dim"
         if line.startswith(("---", "+++")):
-            out.append(line, style="dim")
+            style = "dim"
         elif line.startswith("-"):
-            out.append(line, style="red")
+            style = "red"
         elif line.startswith("+"):
-            out.append(line, style="green")
-        else:
-            out.append(line, style="dim")
+            style = "green"
+        out.append("    " + line, style=style)
     return out
 
 
-def _claim_row(doc: DocumentResult, cr: ClaimResult) -> tuple[str, Text, str, Text]:
+def _line(where: str, verdict: str, what: str, detail: str) -> Text:
+    text = Text(f"{where}: ")
+    text.append(verdict, style=_STYLE.get(verdict, ""))
+    text.append(f": {what}")
+    if detail:
+        text.append(f" ({detail})", style="dim")
+    return text
+
+
+def _where(path: str, line: int, cell: int | None, output: int | None = None) -> str:
+    if cell is None:
+        return f"{path}:{line}"
+    return f"{path}:cell {cell}, " + (f"output {output}" if output else f"line {line}")
+
+
+def _claim_line(path: str, cr: ClaimResult) -> Text:
     claim = cr.claim
-    where = _where(doc.document.path, claim.line, claim.cell)
-    detail = Text(cr.note or "")
-    if cr.verdict in ("wrong", "unverifiable") and cr.diff:
-        if detail:
-            detail.append("\n")
-        detail.append_text(_diff_text(cr.diff))
-    what = f"{claim.kind}: {_first_line(claim.text, 50)}"
-    return where, Text(cr.verdict, style=_STYLE.get(cr.verdict, "")), what, detail
+    where = _where(path, claim.line, claim.cell, claim.output)
+    return _line(where, cr.verdict, f"{claim.kind} {_first_line(claim.text, 50)}", cr.note)
 
 
-def _block_row(doc: DocumentResult, br: BlockResult) -> tuple[str, Text, str, Text]:
+def _block_line(path: str, br: BlockResult) -> Text:
     err = br.error or {}
-    line = err.get("line", br.block.line)
-    where = _where(doc.document.path, line, br.block.cell)
+    where = _where(path, err.get("line", br.block.line), br.block.cell)
     if br.block.kind == "module":
         what = "importing the module for its doctests"
     else:
-        what = f"block at line {br.block.line}: {_first_line(br.block.source, 50)}"
-    evalue = _first_line(str(err.get("evalue", "")), 160)
-    detail = Text(f"{err.get('ename', '')}: {evalue}".strip(": "))
-    if err.get("reason") and err.get("reason") != "raised":
-        detail.append(f" ({err['reason']})", style="dim")
-    return where, Text(br.status, style=_STYLE.get(br.status, "")), what, detail
+        what = f"{err.get('ename', '')}: {_first_line(str(err.get('evalue', '')), 100)}".strip(": ")
+    reason = err.get("reason", "")
+    return _line(where, br.status, what, "" if reason == "raised" else reason)
 
 
 def _counts_line(blocks: list[BlockResult]) -> Text:
     s = summary(blocks)
-    bs, cv = s["block_status"], s["claim_verdicts"]
-    text = Text()
-    text.append(f"blocks {s['blocks']}: ")
+    bs = s["block_status"]
+    text = Text(f"blocks {s['blocks']}: ")
     parts = [("ok", bs.get("ok", 0))] + [
-        (k, bs[k]) for k in ("error", "timeout", "syntax", "needs-cuda", "skipped") if bs.get(k)
+        (k, bs[k]) for k in ("error", "timeout", "syntax", "needs-cuda", "missing-package",
+                             "skipped") if bs.get(k)
     ]
     for k, (name, n) in enumerate(parts):
         text.append(("" if k == 0 else ", ") + f"{n} {name}", style=_STYLE.get(name, ""))
     text.append(f"  ·  claims {s['claims']}: ")
-    not_run = sum(n for k, n in cv.items() if k not in ("ok", "wrong", "unverifiable"))
-    parts = [("ok", cv.get("ok", 0)), ("wrong", cv.get("wrong", 0)),
-             ("unverifiable", cv.get("unverifiable", 0)), ("not run", not_run)]
-    for k, (name, n) in enumerate(parts):
-        style = _STYLE.get(name, "dim") if n else "dim"
+    styles = {"verified": "green", "failing": "red", "not run": "dim"}
+    for k, name in enumerate(_BUCKETS):
+        n = s["buckets"][name]
+        style = (styles.get(name) or _STYLE.get(name, "")) if n else "dim"
         text.append(("" if k == 0 else ", ") + f"{n} {name}", style=style)
     return text
 
 
 def render(results: list[DocumentResult], console: Console, *, verbose: bool = False,
-           quiet: bool = False) -> None:
-    """Print one table per file (problems, or everything with ``verbose``) and the totals."""
+           quiet: bool = False, strict: bool = False) -> None:
+    """One line per finding (everything with ``verbose``), counts per file, then the totals."""
+    names = short_paths([doc.document.path for doc in results]) if results else {}
     for doc in results:
-        console.rule(Text(f"{doc.document.path} ({doc.document.format})", style="bold"))
+        path = names[doc.document.path]
+        console.rule(Text(f"{path} ({doc.document.format})", style="bold"), align="left")
         if doc.error:
             console.print(Text(doc.error, style="red"))
         if not quiet:
-            table = Table(show_header=True, header_style="bold", expand=False, show_lines=True)
-            table.add_column("where", no_wrap=True)
-            table.add_column("verdict", no_wrap=True)
-            table.add_column("what", overflow="fold")
-            table.add_column("detail", overflow="fold")
-            rows = 0
+            for finding in doc.findings:
+                console.print(_line(f"{path}:{finding.line}", finding.kind, finding.message, ""),
+                              soft_wrap=True)
             for br in doc.blocks:
-                if verbose or br.status not in ("ok", "skipped"):
-                    table.add_row(*_block_row(doc, br))
-                    rows += 1
+                if verbose or br.status != "ok":
+                    console.print(_block_line(path, br), soft_wrap=True)
                 for cr in br.claims:
                     if verbose or cr.verdict not in ("ok", br.status):
-                        table.add_row(*_claim_row(doc, cr))
-                        rows += 1
-            if rows:
-                console.print(table)
+                        console.print(_claim_line(path, cr), soft_wrap=True)
+                        if cr.verdict == "wrong" and cr.diff:
+                            console.print(_diff_text(cr, verbose), soft_wrap=True)
         console.print(_counts_line(doc.blocks))
+    all_blocks = [b for doc in results for b in doc.blocks]
     if len(results) > 1:
-        total = Table(title="Total", show_header=True, header_style="bold")
-        total.add_column("file", overflow="fold", ratio=1)
-        for col in ("blocks", "failing", "cuda", "claims ok", "wrong", "unverif.", "not run"):
-            total.add_column(col, justify="right", no_wrap=True)
-        all_blocks: list[BlockResult] = []
+        total = Table(title="Total", show_header=True, header_style="bold", box=box.SIMPLE,
+                      pad_edge=False)
+        total.add_column("file", no_wrap=True)
+        for col in ("blocks", "fail", "cuda", "ok", "wrong", "unver", "env", "not run"):
+            total.add_column(col, justify="right", no_wrap=True, min_width=len(col))
         for doc in results:
-            total.add_row(doc.document.path, *_count_cells(doc.blocks))
-            all_blocks.extend(doc.blocks)
+            total.add_row(names[doc.document.path], *_count_cells(doc.blocks))
         total.add_row(Text("all", style="bold"), *_count_cells(all_blocks))
         console.print(total)
-    else:
-        all_blocks = [b for doc in results for b in doc.blocks]
-    verdict = "all claims hold and all blocks run" if exit_code(results) == 0 else \
-        "some claims are wrong or some blocks fail"
-    console.print(Text(verdict, style="green" if exit_code(results) == 0 else "bold red"))
+    console.print(_verdict_line(results, strict))
+
+
+def _verdict_line(results: list[DocumentResult], strict: bool) -> Text:
+    s = summary([b for doc in results for b in doc.blocks])
+    b = s["buckets"]
+    failing_blocks = sum(1 for doc in results for br in doc.blocks if br.status in FAILING)
+    unverified = s["claims"] - b["verified"] - b["wrong"] - b["failing"]
+    if exit_code(results, strict=strict):
+        parts = [f"{b['wrong']} wrong claims" if b["wrong"] else "",
+                 f"{failing_blocks} failing blocks" if failing_blocks else "",
+                 f"{unverified} claims not verified (--strict)" if strict and unverified else ""]
+        return Text("; ".join(p for p in parts if p) or "the check failed", style="bold red")
+    if unverified:
+        return Text(f"no wrong claims and no failing blocks; {b['verified']} of {s['claims']} "
+                    f"claims verified, {unverified} could not be verified", style="yellow")
+    return Text(f"all {s['claims']} claims verified and all {s['blocks']} blocks run",
+                style="green")
 
 
 def _count_cells(blocks: list[BlockResult]) -> list[str]:
     s = summary(blocks)
-    bs, cv = s["block_status"], s["claim_verdicts"]
-    failing = sum(bs.get(k, 0) for k in BLOCK_FAILURES)
-    not_run = sum(n for k, n in cv.items() if k not in ("ok", "wrong", "unverifiable"))
-    return [str(s["blocks"]), str(failing), str(bs.get("needs-cuda", 0)), str(cv.get("ok", 0)),
-            str(cv.get("wrong", 0)), str(cv.get("unverifiable", 0)), str(not_run)]
+    bs, b = s["block_status"], s["buckets"]
+    failing = sum(bs.get(k, 0) for k in FAILING)
+    return [str(s["blocks"]), str(failing), str(bs.get("needs-cuda", 0)), str(b["verified"]),
+            str(b["wrong"]), str(b["unverifiable"]), str(b["environment"]), str(b["not run"])]
 
 
-def to_json(results: list[DocumentResult]) -> dict:
+def to_json(results: list[DocumentResult], *, strict: bool = False) -> dict:
     """The full machine-readable report."""
     files = []
     for doc in results:
@@ -182,6 +248,7 @@ def to_json(results: list[DocumentResult]) -> dict:
         for br in doc.blocks:
             blocks.append({
                 "line": br.block.line,
+                "lines": sorted(set(br.block.line_map)),
                 "cell": br.block.cell,
                 "kind": br.block.kind,
                 "inline": br.block.inline,
@@ -193,6 +260,7 @@ def to_json(results: list[DocumentResult]) -> dict:
                     {
                         "line": cr.claim.line,
                         "cell": cr.claim.cell,
+                        "output": cr.claim.output,
                         "kind": cr.claim.kind,
                         "target_line": cr.claim.target_line,
                         "verdict": cr.verdict,
@@ -211,13 +279,15 @@ def to_json(results: list[DocumentResult]) -> dict:
             "seconds": round(doc.seconds, 3),
             "cells_executed": doc.cells,
             "kernel_restarts": doc.restarts,
+            "findings": [{"line": f.line, "kind": f.kind, "message": f.message}
+                         for f in doc.findings],
             "summary": summary(doc.blocks),
             "blocks": blocks,
         })
     all_blocks = [b for doc in results for b in doc.blocks]
     return {
-        "version": 1,
-        "exit_code": exit_code(results),
+        "version": 2,
+        "exit_code": exit_code(results, strict=strict),
         "summary": summary(all_blocks),
         "files": files,
     }

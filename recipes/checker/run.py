@@ -6,49 +6,99 @@ together. All cells of a document share one Jupyter kernel (the project's
 :class:`recipes.runner.KernelRunner`), so state flows from block to block and ``torch`` is imported
 once per document. A block that raises, times out, exits or kills its process stops there; the
 runner restarts the kernel and replays the cells that succeeded, and the next block goes on.
+
+One finding per root cause: a block that fails only because an earlier block failed (a
+``NameError`` for a name that block would have defined) is ``skipped``, naming that block; a CUDA
+failure is ``needs-cuda`` only when the kernel itself reports no CUDA device; an import of a
+package that is not installed binds a placeholder, so only code that really uses the package is
+reported (``missing-package``); a document that never imports ``torch``, ``np``, ``nn``, ``F``,
+``optim`` or ``plt`` but uses them gets one finding and runs as if it had imported them.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from recipes.checker.compare import (
-    Judgement,
-    Nondeterminism,
-    judge,
-    judge_error,
-    judge_window_sequence,
-)
+from recipes.checker.compare import judge, judge_error, judge_window_sequence
 from recipes.checker.model import Block, Claim, Document
+from recipes.checker.taint import Nondeterminism
 from recipes.runner import CellResult, KernelRunner
 
-__all__ = ["BlockResult", "ClaimResult", "DocumentResult", "check_document", "plan_cells"]
+__all__ = [
+    "BlockResult",
+    "BlockStatus",
+    "ClaimResult",
+    "DocumentResult",
+    "Finding",
+    "Verdict",
+    "check_document",
+    "plan_cells",
+]
 
-# Runs in the kernel at start and after each restart: values display as ``repr`` (as in doctest
-# and the Python prompt), not IPython's pretty printer.
-_SETUP = "get_ipython().display_formatter.formatters['text/plain'].pprint = False\n"
+BlockStatus = Literal["ok", "error", "timeout", "syntax", "needs-cuda", "missing-package",
+                      "skipped"]
+Verdict = Literal["ok", "wrong", "unverifiable", "environment", "not-run", "error", "timeout",
+                  "syntax", "needs-cuda", "missing-package", "skipped"]
 
+# Statuses of a block that the tutorial itself gets wrong (they fail the run).
+FAILING: tuple[BlockStatus, ...] = ("error", "timeout", "syntax")
+
+# A notebook front end shows values with IPython's pretty printer; doctests, the Python prompt and
+# scripts show ``repr``. The placeholder bound for a package that is not installed raises
+# ModuleNotFoundError on first use, so an unused import costs nothing.
+_SETUP = {
+    "repr": "get_ipython().display_formatter.formatters['text/plain'].pprint = False\n",
+    "ipython": "",
+}
+_MISSING_STUB = '''
+class __TorchRecipesMissing:
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def _fail(self, *_args, **_kwargs):
+        name = object.__getattribute__(self, "_name")
+        raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+
+    __getattr__ = __call__ = __getitem__ = __iter__ = _fail
+
+    def __repr__(self):
+        return f"<module {object.__getattribute__(self, '_name')!r}: not installed>"
+'''
+_IMPLIED = {
+    "torch": "import torch",
+    "np": "import numpy as np",
+    "nn": "from torch import nn",
+    "F": "import torch.nn.functional as F",
+    "optim": "from torch import optim",
+    "plt": "import matplotlib.pyplot as plt",
+}
 _CUDA_ERRORS = re.compile(
     r"Torch not compiled with CUDA enabled|No CUDA GPUs are available|Found no NVIDIA driver|"
     r"CUDA driver version is insufficient|no kernel image is available|CUDA error|"
     r"Attempting to deserialize object on a CUDA device|torch\.cuda\.is_available\(\) is False|"
-    r"cuda.*not available|not compiled with cuda|NVIDIA driver on your system is too old",
+    r"cuda.*not available|not compiled with cuda|NVIDIA driver on your system is too old|"
+    r"CUDA_HOME|nccl|cudnn",
     re.IGNORECASE,
 )
+_NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
+_NO_MODULE = re.compile(r"No module named '([^']+)'")
 
 
 @dataclass
 class ClaimResult:
-    """A claim's verdict: ok, wrong, unverifiable, or the status of the block that did not run it."""
+    """A claim's verdict: ok, wrong, unverifiable, environment, or why it was not verified."""
 
     claim: Claim
-    verdict: str
+    verdict: Verdict
     actual: str | None = None
     note: str = ""
     diff: str = ""
@@ -56,10 +106,10 @@ class ClaimResult:
 
 @dataclass
 class BlockResult:
-    """How a block ran: ok, error, timeout, syntax, needs-cuda or skipped (a fragment in prose)."""
+    """How a block ran; ``error`` holds ename, evalue, line, reason and traceback on failure."""
 
     block: Block
-    status: str
+    status: BlockStatus
     claims: list[ClaimResult] = field(default_factory=list)
     error: dict | None = None
     seconds: float = 0.0
@@ -67,8 +117,17 @@ class BlockResult:
 
 
 @dataclass
+class Finding:
+    """Something about a whole document: a missing import, a package, an output left unread."""
+
+    line: int
+    kind: Literal["never-imports", "missing-package", "orphan-output", "not-run", "skipped-folder"]
+    message: str
+
+
+@dataclass
 class DocumentResult:
-    """Every block's result for one document, in order."""
+    """Every block's result for one document, in order, and the document's findings."""
 
     document: Document
     blocks: list[BlockResult]
@@ -77,6 +136,7 @@ class DocumentResult:
     cells: int = 0
     restarts: int = 0
     error: str | None = None
+    findings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +150,7 @@ class Cell:
     label: str | None = None
     multi_args: bool = False
     expect_error: str | None = None
+    last: bool = False  # holds the block's last statement: its value is what a notebook shows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +212,55 @@ def _find_stmt(tree: ast.Module, line: int) -> ast.stmt | None:
     return None
 
 
+def _find_stmt(tree: ast.Module, line: int) -> ast.stmt | None:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno == line:
+            return node
+    return None
+
+
+_module_found: dict[str, bool] = {}
+
+
+def _installed(module: str) -> bool:
+    top = module.split(".")[0]
+    if top not in _module_found:
+        try:
+            _module_found[top] = top in sys.builtin_module_names or \
+                importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError):
+            _module_found[top] = False
+    return _module_found[top]
+
+
+def missing_imports(tree: ast.Module | None) -> list[tuple[ast.stmt, str, list[str]]]:
+    """Top-level imports of packages that are not installed: (statement, package, names bound)."""
+    found = []
+    for stmt in tree.body if tree is not None else []:
+        if isinstance(stmt, ast.Import):
+            missing = [a for a in stmt.names if not _installed(a.name)]
+            if missing and len(missing) == len(stmt.names):
+                names = [a.asname or a.name.split(".")[0] for a in missing]
+                found.append((stmt, missing[0].name.split(".")[0], names))
+        elif isinstance(stmt, ast.ImportFrom) and stmt.level == 0 and stmt.module and \
+                not _installed(stmt.module) and all(a.name != "*" for a in stmt.names):
+            found.append((stmt, stmt.module.split(".")[0],
+                          [a.asname or a.name for a in stmt.names]))
+    return found
+
+
+def _placeholders(lines: list[str], tree: ast.Module | None) -> list[str]:
+    """The block's lines with each import of a missing package binding a placeholder instead."""
+    lines = list(lines)
+    for stmt, package, names in missing_imports(tree):
+        first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
+        binding = "; ".join(f"{n} = __TorchRecipesMissing({package!r})" for n in names)
+        lines[first - 1] = binding
+        for row in range(first, last):
+            lines[row] = ""
+    return lines
+
+
 def plan_cells(block: Block) -> list[Cell]:
     """Split a block into kernel cells: each claimed statement alone, the rest grouped."""
     if block.kind == "doctest":
@@ -158,22 +268,18 @@ def plan_cells(block: Block) -> list[Cell]:
         for ex in block.examples:
             if ex.skip:
                 continue
-            tree = _parse(ex.source)
             claims = [ex.claim] if ex.claim is not None else []
-            cell = Cell(ex.source, 0, claims, tree,
-                        expect_error=ex.claim.expect_error if ex.claim else None)
+            cell = Cell(ex.source, 0, claims, _parse(ex.source),
+                        expect_error=ex.claim.expect_error if ex.claim else None, last=True)
             cell.first = ex.line  # doctest lines are tutorial lines already
             cells.append(cell)
         return cells
-    tree = _parse(_for_parsing(block))
-    lines = block.source.split("\n")
-    stmt_claims = [c for c in block.claims if c.stmt is not None]
-    stored_error = next((c for c in block.claims
-                         if c.kind == "notebook-output" and c.expect_error), None)
-    if stored_error is not None and not stmt_claims:
-        return [Cell(block.source, 1, [stored_error], tree, expect_error=stored_error.expect_error)]
-    if tree is None or not stmt_claims:
-        return [Cell(block.source, 1, [], tree)]
+    tree = block.tree if block.tree is not None else _parse(block.source)
+    lines = _placeholders(block.source.split("\n"), tree)
+    stmt_claims = [c for c in block.claims if c.stmt is not None and c.function is None]
+    if tree is None or not stmt_claims or not tree.body:
+        source = "\n".join(lines)
+        return [Cell(source, 1, [], _parse(source), last=True)]
     units = _units(tree)
     claimed: dict[int, list[Claim]] = {}
     for claim in stmt_claims:
@@ -189,10 +295,10 @@ def plan_cells(block: Block) -> list[Cell]:
             return
         a, b = units[pending[0]][0], units[pending[-1]][1]
         source = "\n".join(lines[a - 1 : b])
-        cells.append(Cell(source, a, [], _parse(source)))
+        cells.append(Cell(source, a, [], _parse(source), last=pending[-1] == len(units) - 1))
         pending.clear()
 
-    for k, (a, b, stmts) in enumerate(units):
+    for k, (a, b, _stmts) in enumerate(units):
         if k not in claimed:
             pending.append(k)
             continue
@@ -204,36 +310,26 @@ def plan_cells(block: Block) -> list[Cell]:
             node = _find_stmt(tree, claims[0].stmt)
             if node is not None:
                 label, multi = _print_label(node)
-            if claims[0].kind == "assignment" and node is not None and isinstance(node, ast.Assign):
+            if claims[0].kind == "assignment" and isinstance(node, ast.Assign):
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     source += f"\nprint({target.id})"
-        cells.append(Cell(source, a, claims, _parse(source), label, multi))
+        expect = next((c.expect_error for c in claims if c.expect_error), None)
+        cells.append(Cell(source, a, claims, _parse(source), label, multi, expect,
+                          last=k == len(units) - 1))
     flush()
     return cells
 
 
-def _for_parsing(block: Block) -> str:
-    if block.cell is None:
-        return block.source
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-
-        return TransformerManager().transform_cell(block.source)
-    except Exception:
-        return block.source
-
-
 def _parse(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError):
-        try:
-            from IPython.core.inputtransformer2 import TransformerManager
+    from recipes.checker.parse.blocks import transform_magics
 
-            return ast.parse(TransformerManager().transform_cell(source))
-        except Exception:
-            return None
+    for text in (source, transform_magics(source)):
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError):
+            continue
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,16 +337,27 @@ def _parse(source: str) -> ast.Module | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _visible_text(result: CellResult) -> str:
+def _visible_text(outputs: list[dict]) -> str:
     """What a reader sees printed: stdout and displayed values (warnings on stderr left out)."""
     parts = []
-    for out in result.outputs:
-        if out.get("output_type") == "stream" and out.get("name") == "stdout":
-            parts.append(out.get("text", ""))
-        elif out.get("output_type") == "execute_result":
-            plain = out.get("data", {}).get("text/plain", "")
-            parts.append((plain if isinstance(plain, str) else "".join(plain)) + "\n")
+    for out in outputs:
+        channel, text = _channel(out)
+        if channel in ("stdout", "result"):
+            parts.append(text)
     return "".join(parts)
+
+
+def _channel(out: dict) -> tuple[str | None, str]:
+    kind = out.get("output_type")
+    if kind == "stream":
+        return ("stdout" if out.get("name") == "stdout" else "stderr"), out.get("text", "")
+    if kind in ("execute_result", "display_data"):
+        plain = out.get("data", {}).get("text/plain")
+        if plain is None:
+            return None, ""
+        text = plain if isinstance(plain, str) else "".join(plain)
+        return ("result" if kind == "execute_result" else "display"), text + "\n"
+    return None, ""
 
 
 _EXIT_CALLS = {
@@ -281,26 +388,51 @@ def _error_line(result: CellResult, cell: Cell, block: Block) -> int:
     return block.file_line(cell.first + offset)
 
 
-def _failure(result: CellResult, cell: Cell, block: Block) -> tuple[str, dict]:
+@dataclass
+class _State:
+    """What one document's run has learned so far, shared by its blocks."""
+
+    runner: KernelRunner
+    tracker: Nondeterminism = field(default_factory=Nondeterminism)
+    failed_names: dict[str, str] = field(default_factory=dict)  # name -> why it is missing
+    cuda: bool | None = None
+
+    def cuda_available(self) -> bool:
+        """Ask the kernel, once, whether PyTorch sees a CUDA device."""
+        if self.cuda is None:
+            res = self.runner.run("import torch as __torch_recipes_torch\n"
+                                  "print(__torch_recipes_torch.cuda.is_available())\n"
+                                  "del __torch_recipes_torch")
+            self.cuda = res.status == "ok" and _visible_text(res.outputs).strip() == "True"
+        return self.cuda
+
+
+def _failure(result: CellResult, cell: Cell, block: Block, state: _State) -> tuple[BlockStatus,
+                                                                                   dict]:
     err = result.error
     ename = err.ename if err else "Error"
     evalue = err.evalue if err else ""
     line = _error_line(result, cell, block)
+    status: BlockStatus = "error"
+    name = _NAME_ERROR.search(evalue) if ename == "NameError" else None
+    module = _NO_MODULE.search(evalue) if ename == "ModuleNotFoundError" else None
     if result.status == "timeout":
         status, reason = "timeout", "ran past the timeout"
     elif result.status == "died":
-        status, reason = "error", "the process died (os._exit, a crash or a kill)"
+        reason = "the process died (os._exit, a crash or a kill)"
     elif ename == "SystemExit":
-        status, reason = "error", f"called sys.exit({evalue})"
+        reason = f"called sys.exit({evalue})"
     elif ename == "OutputLimitExceeded":
-        status, reason = "error", "printed without end; output stopped"
-    elif _CUDA_ERRORS.search(f"{ename}: {evalue}") or (
-        ename == "AssertionError" and "cuda" in (err.traceback if err else "").lower()
-        and "cuda" in cell.source.lower()
-    ):
-        status, reason = "needs-cuda", "needs a CUDA GPU, which this machine lacks"
+        reason = "printed without end; output stopped"
+    elif name and name.group(1) in state.failed_names:
+        status, reason = "skipped", state.failed_names[name.group(1)]
+    elif module:
+        package = module.group(1).split(".")[0]
+        status, reason = "missing-package", f"package {package!r} is not installed here"
+    elif _CUDA_ERRORS.search(f"{ename}: {evalue}") and not state.cuda_available():
+        status, reason = "needs-cuda", "needs a CUDA GPU; the kernel reports none"
     else:
-        status, reason = "error", "raised"
+        reason = "raised"
     info = {
         "ename": ename,
         "evalue": evalue,
@@ -319,16 +451,29 @@ def check_document(
     in_place: bool = False,
     on_block: Callable[[BlockResult], None] | None = None,
     output_limit: int = 1_000_000,
+    implied_imports: bool = True,
 ) -> DocumentResult:
     """Run ``doc``'s blocks in order in one fresh kernel; judge every claim.
 
     The kernel works in a fresh temporary folder (files the tutorial writes go there) unless
-    ``in_place``, which runs it in the document's own folder.
+    ``in_place``, which runs it in the document's own folder. ``implied_imports`` runs a document
+    that uses ``torch``, ``np``, ``nn``, ``F``, ``optim`` or ``plt`` without ever importing them
+    as if it had (reported once).
     """
     start = time.perf_counter()
     results: list[BlockResult] = []
+    result = DocumentResult(doc, results, findings=_document_findings(doc))
+    implied = _implied_imports(doc)
+    if implied:
+        names = ", ".join(f"`{n}`" for n, _ in implied)
+        first = min(line for _, line in implied)
+        action = ("checked as if it imported them first" if implied_imports
+                  else "run as written (--no-implied-imports)")
+        result.findings.insert(0, Finding(first, "never-imports",
+                                          f"uses {names} but never imports them; {action}"))
+        if implied_imports:
+            prelude = "\n".join(_IMPLIED[n] for n, _ in implied) + "\n" + prelude
     runnable = [b for b in doc.blocks if b.syntax_error is None]
-    result = DocumentResult(doc, results)
     if not runnable:
         for block in doc.blocks:
             results.append(_syntax_result(block))
@@ -339,7 +484,8 @@ def check_document(
     with tempfile.TemporaryDirectory(prefix="torch-recipes-check-") as tmp:
         cwd = Path(doc.path).resolve().parent if in_place else Path(tmp)
         try:
-            runner = KernelRunner(timeout=timeout, cwd=cwd, setup=_SETUP + prelude,
+            runner = KernelRunner(timeout=timeout, cwd=cwd,
+                                  setup=_SETUP[doc.display] + _MISSING_STUB + prelude,
                                   output_limit=output_limit)
             runner.__enter__()
         except Exception as err:  # the kernel could not start, or the prelude failed
@@ -353,19 +499,67 @@ def check_document(
             result.seconds = time.perf_counter() - start
             return result
         try:
-            tracker = Nondeterminism()
+            state = _State(runner)
             for block in doc.blocks:
-                br = _run_block(block, runner, tracker)
+                br = _run_block(block, state)
                 results.append(br)
                 result.kernel_seconds += br.seconds
+                result.findings.extend(
+                    Finding(block.file_line(stmt.lineno), "missing-package",
+                            f"imports {package!r}, which is not installed here; "
+                            "only code that uses it is reported")
+                    for stmt, package, _ in missing_imports(block.tree)
+                )
                 if on_block:
                     on_block(br)
+            _judge_function_claims(doc, results, state.tracker)
             result.cells = runner.executions
             result.restarts = runner.restarts
         finally:
             runner.__exit__(None, None, None)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _document_findings(doc: Document) -> list[Finding]:
+    found = [Finding(o.line, "orphan-output", f"output with no code before it ({o.why}): "
+                     f"{_first_line(o.text)}") for o in doc.orphans]
+    found += [Finding(u.line, "not-run", f"not run ({u.why}): {_first_line(u.text)}")
+              for u in doc.unrun]
+    return found
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    line = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _implied_imports(doc: Document) -> list[tuple[str, int]]:
+    """Standard names a document uses but never binds: (name, first line used)."""
+    bound: set[str] = set()
+    used: dict[str, int] = {}
+    for block in doc.blocks:
+        trees = [block.tree] if block.kind != "doctest" else [
+            _parse(ex.source) for ex in block.examples]
+        for tree in trees:
+            if tree is None:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Name):
+                    if isinstance(node.ctx, ast.Load):
+                        if node.id in _IMPLIED and node.id not in used:
+                            used[node.id] = block.file_line(node.lineno) \
+                                if block.kind != "doctest" else block.line
+                    else:
+                        bound.add(node.id)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    bound.add(node.name)
+                elif isinstance(node, ast.arg):
+                    bound.add(node.arg)
+    return sorted(((n, line) for n, line in used.items() if n not in bound),
+                  key=lambda item: list(_IMPLIED).index(item[0]))
 
 
 def _all_claims(block: Block) -> list[Claim]:
@@ -382,68 +576,71 @@ def _syntax_result(block: Block) -> BlockResult:
     return br
 
 
-def _run_block(block: Block, runner: KernelRunner, tracker: Nondeterminism) -> BlockResult:
+def _stored(tree: ast.Module | None) -> set[str]:
+    names: set[str] = set()
+    for stmt in tree.body if tree is not None else []:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+    return names
+
+
+def _run_block(block: Block, state: _State) -> BlockResult:
     if block.syntax_error is not None:
         return _syntax_result(block)
+    runner, tracker = state.runner, state.tracker
     cells = plan_cells(block)
     if cells and cells[0].tree is not None and cells[0].tree.body and isinstance(
         cells[0].tree.body[0], (ast.Import, ast.ImportFrom)
     ) and tracker.aliases:
         tracker.new_script()
     br = BlockResult(block, "ok")
-    texts: list[str] = []
+    outputs: list[dict] = []
+    result_outputs: list[dict] = []
     verdicts: dict[int, ClaimResult] = {}
-    tainted_block = False
-    failed: tuple[str, dict] | None = None
+    block_taint: set[str] = set()
+    failed: tuple[BlockStatus, dict] | None = None
+    raised: CellResult | None = None
     # The timeout is the block's, shared by the cells it was split into.
     deadline = time.monotonic() + runner.timeout
-    for cell in cells:
-        if failed is not None and block.kind != "doctest":
-            break
-        tainted = tracker.visit(cell.tree) if cell.tree is not None else False
-        tainted_block = tainted_block or tainted
+    for k, cell in enumerate(cells):
+        taint = tracker.visit(cell.tree) if cell.tree is not None else set()
+        block_taint |= taint
         res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1))
         br.seconds += res.seconds
-        text = _visible_text(res)
-        texts.append(text)
-        if cell.expect_error is not None:
-            if res.status == "error" and res.error is not None:
-                j = judge_error(cell.expect_error, res.error.ename, res.error.evalue)
-            elif res.status == "ok":
-                j = judge_error(cell.expect_error, None, None)
-            else:
-                status, info = _failure(res, cell, block)
-                failed = failed or (status, info)
-                for claim in cell.claims:
-                    verdicts[id(claim)] = ClaimResult(claim, status, note=_not_run(info))
-                continue
+        outputs.extend(res.outputs)
+        if cell.last:
+            result_outputs = [o for o in res.outputs if o.get("output_type") == "execute_result"]
+        text = _visible_text(res.outputs)
+        if cell.expect_error is not None and res.status in ("ok", "error"):
+            j = judge_error(cell.expect_error, res.error.ename if res.error else None,
+                            res.error.evalue if res.error else None)
             for claim in cell.claims:
                 verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
             continue
         if res.status != "ok":
-            status, info = _failure(res, cell, block)
-            if failed is None:
-                failed = (status, info)
+            if res.status == "error" and _block_error_claim(block) is not None:
+                raised = res
+                _remember_failure(state, cells[k:], block, None)
+                break
+            status, info = _failure(res, cell, block, state)
+            failed = failed or (status, info)
             for claim in cell.claims:
                 verdicts[id(claim)] = ClaimResult(claim, status, text, note=_not_run(info))
-            continue
-        if not cell.claims:
-            continue
-        if len(cell.claims) == 1:
-            claim = cell.claims[0]
-            j = judge(claim.text, text, tainted=tainted, label=cell.label,
-                      multi_args=cell.multi_args)
-            verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
-        else:
-            ordered = sorted(cell.claims, key=lambda c: c.line)
-            for claim, j in zip(ordered, judge_window_sequence([c.text for c in ordered], text,
-                                                               tainted)):
-                verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
-    output = "".join(texts)
-    br.output = output[-20000:]
+            if block.kind == "doctest":  # each example runs on its own, as doctest does
+                _remember_failure(state, [cell], block, (status, info))
+                continue
+            _remember_failure(state, cells[k:], block, failed)
+            break
+        _judge_cell(cell, text, taint, tracker, verdicts)
+    br.output = _visible_text(outputs)[-20000:]
     if failed is not None:
         status, info = failed
-        if block.inline and status in ("error",) and info["reason"] == "raised":
+        if block.inline and status == "error" and info["reason"] == "raised":
             status = "skipped"
             info["reason"] = "a code fragment inside prose; it does not run on its own"
         br.status = status
@@ -451,21 +648,116 @@ def _run_block(block: Block, runner: KernelRunner, tracker: Nondeterminism) -> B
     for claim in _all_claims(block):
         if id(claim) in verdicts:
             cr = verdicts[id(claim)]
-            if br.status == "skipped" and cr.verdict == "error":
-                cr.verdict = "skipped"
-            br.claims.append(cr)
-            continue
-        if failed is not None:
-            br.claims.append(ClaimResult(claim, br.status, None, _not_run(failed[1])))
-            continue
-        j = _judge_block_claim(claim, output, tainted_block)
-        br.claims.append(ClaimResult(claim, j.verdict, output, j.note, j.diff))
-    br.claims.sort(key=lambda c: (c.claim.line, c.claim.stmt or 0))
+        elif claim.function is not None:
+            cr = ClaimResult(claim, "not-run", note="pending")  # judged after the document ran
+        elif failed is not None:
+            cr = ClaimResult(claim, br.status, None, _not_run(failed[1]))
+        else:
+            cr = _judge_block_claim(claim, outputs, result_outputs, raised, block_taint)
+        br.claims.append(cr)
+    br.claims.sort(key=lambda c: (c.claim.line, c.claim.output or 0, c.claim.stmt or 0))
     return br
 
 
-def _judge_block_claim(claim: Claim, output: str, tainted: bool) -> Judgement:
-    return judge(claim.text, output, tainted=tainted, window=claim.kind == "output-block")
+def _remember_failure(state: _State, cells: list[Cell], block: Block,
+                      failed: tuple[BlockStatus, dict] | None) -> None:
+    """Names the unrun cells would have bound: a later NameError for them is not a new cause."""
+    if failed is None:
+        why = f"depends on the block at line {block.line}, which stopped at an exception"
+    elif failed[0] == "skipped":
+        why = failed[1]["reason"]
+    else:
+        why = (f"depends on the block at line {block.line}, which failed "
+               f"({failed[0]}, line {failed[1]['line']})")
+    for cell in cells:
+        for name in _stored(cell.tree):
+            state.failed_names.setdefault(name, why)
+
+
+def _judge_cell(cell: Cell, text: str, taint: set[str], tracker: Nondeterminism,
+                verdicts: dict[int, ClaimResult]) -> None:
+    if not cell.claims:
+        return
+    if len(cell.claims) == 1:
+        claim = cell.claims[0]
+        value_range = tracker.range_of(cell.tree) if cell.tree is not None else None
+        j = judge(claim.text, text, taint=taint, label=cell.label, multi_args=cell.multi_args,
+                  approx=claim.approx, value_range=value_range)
+        verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
+        return
+    ordered = sorted(cell.claims, key=lambda c: c.line)
+    for claim, j in zip(ordered, judge_window_sequence([c.text for c in ordered], text, taint)):
+        verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
+
+
+def _block_error_claim(block: Block) -> Claim | None:
+    """A claim that the whole block raises (a shown traceback, a stored error output)."""
+    return next((c for c in block.claims if c.stmt is None and c.expect_error), None)
+
+
+def _judge_block_claim(claim: Claim, outputs: list[dict], result_outputs: list[dict],
+                       raised: CellResult | None, taint: set[str]) -> ClaimResult:
+    if claim.expect_error is not None:
+        err = raised.error if raised is not None else None
+        j = judge_error(claim.expect_error, err.ename if err else None,
+                        err.evalue if err else None)
+        actual = f"{err.ename}: {err.evalue}" if err else "(no exception)"
+        return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
+    if claim.channel is not None:
+        actual = _channel_text(claim.channel, outputs, result_outputs)
+        j = judge(claim.text, actual, taint=taint, window=claim.channel == "stdout")
+        return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
+    actual = _visible_text(outputs)
+    j = judge(claim.text, actual, taint=taint, window=claim.kind == "output-block",
+              approx=claim.approx)
+    return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
+
+
+def _channel_text(channel: str, outputs: list[dict], result_outputs: list[dict]) -> str:
+    """What a notebook stores on one channel: the last expression's value, or the printed text."""
+    if channel == "result":
+        return _visible_text(result_outputs)
+    return "".join(text for ch, text in map(_channel, outputs) if ch == channel)
+
+
+def _judge_function_claims(doc: Document, results: list[BlockResult],
+                           tracker: Nondeterminism) -> None:
+    """Claims inside function bodies: not run unless called; else found in the later output."""
+    calls = _called_names(doc)
+    for k, br in enumerate(results):
+        for i, cr in enumerate(br.claims):
+            claim = cr.claim
+            if claim.function is None or cr.note != "pending":
+                continue
+            owner, _, name = claim.function.rpartition(".")
+            called = name in calls or (owner and owner.split(".")[-1] in calls and (
+                name in ("forward", "__init__", "__call__") or name in calls))
+            if not called:
+                br.claims[i] = ClaimResult(claim, "not-run",
+                                           note=f"inside {claim.function}(), which the document "
+                                                "never calls")
+                continue
+            later = "".join(r.output for r in results[k:])
+            taint = tracker.user_sources.get(name, set())
+            j = judge(claim.text, later, taint=taint, window=True, approx=claim.approx)
+            note = f"inside {claim.function}(); compared with the output of the calls"
+            br.claims[i] = ClaimResult(claim, j.verdict, None,
+                                       "; ".join(n for n in (note, j.note) if n), j.diff)
+
+
+def _called_names(doc: Document) -> set[str]:
+    names: set[str] = set()
+    for block in doc.blocks:
+        trees = [block.tree] + [_parse(ex.source) for ex in block.examples]
+        for tree in trees:
+            for node in ast.walk(tree) if tree is not None else []:
+                if isinstance(node, ast.Call):
+                    func = node.func
+                    if isinstance(func, ast.Name):
+                        names.add(func.id)
+                    elif isinstance(func, ast.Attribute):
+                        names.add(func.attr)
+    return names
 
 
 def _not_run(info: dict) -> str:

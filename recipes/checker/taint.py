@@ -1,0 +1,377 @@
+"""Which printed values can differ from run to run or machine to machine, statement by statement.
+
+A value is *tainted* by the sources it comes from:
+
+- ``random``: a generator not seeded earlier in the document (``torch``, ``numpy`` and ``random``
+  are tracked apart), a randomly initialised layer, a shuffling loader;
+- ``uninit``: uninitialised memory (``torch.empty``, ``torch.Tensor(2, 3)``);
+- ``id``: ``id()`` values and data pointers, masked when compared;
+- ``env``: the machine: versions, paths, host names, CPU counts, the clock, CUDA availability;
+- ``device``: a device chosen by ``torch.cuda.is_available()``: tensors moved there print the
+  same values, but their device depends on the machine.
+
+Taint flows through assignments and through methods called on a tainted object. Reading what
+randomness cannot change (``x.shape``, ``x.dtype``, ``x.requires_grad``, ``x.size()``) does not
+carry the taint: a random tensor claimed with the wrong shape is still wrong.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["Family", "Nondeterminism", "RandomRange"]
+
+Family = Literal["random", "uninit", "id", "env", "device"]
+
+_TORCH_RANDOM = {
+    "rand", "randn", "randint", "rand_like", "randn_like", "randint_like", "randperm", "normal",
+    "bernoulli", "multinomial", "poisson",
+}
+_INPLACE_RANDOM = {"normal_", "uniform_", "random_", "bernoulli_", "exponential_", "geometric_",
+                   "cauchy_", "log_normal_"}
+_RANDOM_LAYERS = re.compile(
+    r"^(?:Linear|LazyLinear|Bilinear|Conv\w*|LazyConv\w*|ConvTranspose\w*|LSTM|GRU|RNN|LSTMCell|"
+    r"GRUCell|RNNCell|Embedding|EmbeddingBag|MultiheadAttention|Transformer\w*|Dropout\w*|"
+    r"AlphaDropout|FeatureAlphaDropout|RReLU)$"
+)
+_UNINIT = {"empty", "empty_like", "empty_strided"}
+_TYPED = {"Tensor", "FloatTensor", "DoubleTensor", "IntTensor", "LongTensor", "HalfTensor",
+          "ShortTensor", "ByteTensor", "BoolTensor", "CharTensor"}
+_ENV_CALLS = {
+    "time.time", "time.time_ns", "time.perf_counter", "time.perf_counter_ns", "time.monotonic",
+    "time.monotonic_ns", "time.process_time", "time.localtime", "time.ctime", "time.strftime",
+    "datetime.datetime.now", "datetime.datetime.today", "datetime.datetime.utcnow",
+    "datetime.date.today", "datetime.now", "datetime.today", "date.today",
+    "os.getpid", "os.getppid", "os.getcwd", "os.cpu_count", "os.listdir", "os.getlogin",
+    "os.path.abspath", "os.path.realpath", "os.path.expanduser", "os.getenv",
+    "pathlib.Path.cwd", "pathlib.Path.home", "Path.cwd", "Path.home",
+    "socket.gethostname", "platform.node", "platform.platform", "platform.python_version",
+    "platform.system", "platform.release", "platform.machine", "platform.processor",
+    "platform.uname", "multiprocessing.cpu_count", "uuid.uuid1", "uuid.uuid4", "os.urandom",
+    "secrets.token_hex", "tempfile.mkdtemp", "tempfile.gettempdir", "psutil.virtual_memory",
+    "psutil.cpu_count", "torch.cuda.is_available", "torch.cuda.device_count",
+    "torch.cuda.get_device_name", "torch.cuda.get_device_properties",
+    "torch.cuda.current_device", "torch.cuda.memory_allocated", "torch.cuda.memory_reserved",
+    "torch.cuda.max_memory_allocated", "torch.cuda.is_bf16_supported",
+    "torch.backends.mps.is_available", "torch.backends.mps.is_built",
+    "torch.backends.cudnn.version", "torch.backends.cudnn.is_available",
+    "torch.get_num_threads", "torch.get_num_interop_threads", "torch.accelerator.is_available",
+    "torch.accelerator.current_accelerator", "torch.cuda.get_device_capability",
+    "torch.xpu.is_available", "timeit.timeit", "timeit.default_timer",
+}
+_ENV_VALUES = re.compile(
+    r"^(?:\w+\.__version__|\w+\.version\.\w+|sys\.version\w*|sys\.platform|sys\.executable|"
+    r"sys\.path|os\.environ|os\.sep|os\.name|__file__|torch\.version\.\w+|"
+    r"torch\.backends\.\w+\.\w+|torch\.__config__\.\w+)$"
+)
+_DEVICE_CHOICE = {"torch.cuda.is_available", "torch.backends.mps.is_available",
+                  "torch.accelerator.is_available", "torch.accelerator.current_accelerator"}
+# What randomness cannot change: reading these from a random tensor is checkable.
+_STRUCTURAL_ATTRS = {"shape", "dtype", "device", "ndim", "requires_grad", "is_leaf", "layout",
+                     "is_cuda", "names", "T", "mT"}
+_STRUCTURAL_METHODS = {"size", "dim", "numel", "type", "is_contiguous", "stride", "nelement",
+                       "element_size", "ndimension", "is_floating_point", "get_device",
+                       "parameters", "named_parameters"}
+
+
+@dataclass(frozen=True)
+class RandomRange:
+    """The half-open range ``[low, high)`` a random call fixes for every value it draws."""
+
+    low: float
+    high: float
+
+
+class Nondeterminism:
+    """Tracks, statement by statement, which values depend on randomness or the machine.
+
+    Functions and classes defined in the document are sources when their bodies are.
+    """
+
+    def __init__(self) -> None:
+        self.seeded = {"torch": False, "numpy": False, "random": False}
+        self.aliases: dict[str, str] = {}
+        self.tainted: dict[str, set[Family]] = {}
+        self.ranges: dict[str, RandomRange] = {}
+        self.user_sources: dict[str, set[Family]] = {}
+
+    def new_script(self) -> None:
+        """A block that starts with its own imports is a separate script: seeds no longer hold."""
+        self.seeded = dict.fromkeys(self.seeded, False)
+
+    def visit(self, tree: ast.Module) -> set[Family]:
+        """Record what ``tree``'s statements do; the families any of them depends on."""
+        found: set[Family] = set()
+        for stmt in tree.body:
+            found |= self._statement(stmt)
+        return found
+
+    def range_of(self, tree: ast.Module) -> RandomRange | None:
+        """The range of the values a statement shows when it shows one random tensor as drawn."""
+        if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+            return None
+        value = tree.body[0].value
+        if (isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                and value.func.id == "print" and len(value.args) == 1 and not value.keywords):
+            value = value.args[0]
+        if isinstance(value, ast.Name):
+            return self.ranges.get(value.id)
+        if isinstance(value, ast.Call):
+            return self._call_range(value)
+        return None
+
+    # -- statements -----------------------------------------------------------------------------
+
+    def _statement(self, stmt: ast.stmt) -> set[Family]:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            self._imports(stmt)
+            return set()
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            families = self._families(stmt)
+            if families:
+                self.user_sources[stmt.name] = families
+            else:
+                self.user_sources.pop(stmt.name, None)
+            return set()
+        for call in _calls(stmt):
+            self._seed(call)
+        dep = self._depends(stmt)
+        stored = _stored_names(stmt)
+        self._record_ranges(stmt)
+        if dep:
+            for name in stored | _receivers(stmt):
+                self.tainted.setdefault(name, set()).update(dep)
+        else:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self.tainted.pop(target.id, None)
+        return dep
+
+    def _record_ranges(self, stmt: ast.stmt) -> None:
+        if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name)):
+            return
+        name = stmt.targets[0].id
+        found = self._call_range(stmt.value) if isinstance(stmt.value, ast.Call) else None
+        if found is None:
+            self.ranges.pop(name, None)
+        else:
+            self.ranges[name] = found
+
+    def _call_range(self, call: ast.Call) -> RandomRange | None:
+        name = self._resolve(call.func)
+        if name in ("torch.rand", "torch.rand_like", "numpy.random.rand", "numpy.random.random",
+                    "random.random"):
+            return RandomRange(0.0, 1.0)
+        if name in ("torch.randint", "numpy.random.randint"):
+            bounds = [_number(a) for a in call.args[:2]]
+            if bounds and bounds[0] is not None:
+                if len(bounds) == 2 and bounds[1] is not None and not (
+                    name == "torch.randint" and isinstance(call.args[1], (ast.Tuple, ast.List))
+                ):
+                    return RandomRange(bounds[0], bounds[1])
+                return RandomRange(0.0, bounds[0])
+        return None
+
+    def _imports(self, stmt: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname:
+                    self.aliases[alias.asname] = alias.name
+                else:
+                    self.aliases[alias.name.split(".")[0]] = alias.name.split(".")[0]
+        else:
+            base = stmt.module or ""
+            for alias in stmt.names:
+                self.aliases[alias.asname or alias.name] = f"{base}.{alias.name}"
+
+    def _resolve(self, node: ast.AST) -> str:
+        parts = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if isinstance(node, ast.Name):
+            parts.append(self.aliases.get(node.id, node.id))
+        elif isinstance(node, ast.Call):
+            parts.append(self._resolve(node.func) + "()")
+        else:
+            return ""
+        return ".".join(reversed(parts))
+
+    def _seed(self, call: ast.Call) -> None:
+        name = self._resolve(call.func)
+        if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
+            self.seeded["torch"] = True
+        elif name in ("torch.seed", "torch.random.seed"):
+            self.seeded["torch"] = False
+        elif name == "numpy.random.seed":
+            self.seeded["numpy"] = bool(call.args or call.keywords)
+        elif name == "random.seed":
+            self.seeded["random"] = bool(call.args or call.keywords)
+        elif name.endswith(("seed_everything", "set_seed")):
+            self.seeded = dict.fromkeys(self.seeded, True)
+
+    def family(self, call: ast.Call) -> Family | str | None:
+        """The source a call draws from: an unseeded family name, or ``None``.
+
+        Random families are returned as ``torch``, ``numpy`` or ``random`` so seeding can clear
+        them; the others as their :data:`Family`.
+        """
+        name = self._resolve(call.func)
+        kwargs = {k.arg for k in call.keywords}
+        if "generator" in kwargs or "random_state" in kwargs and _kw_not_none(call, "random_state"):
+            return None
+        last = name.rsplit(".", 1)[-1]
+        if name in _DEVICE_CHOICE:
+            return "device"
+        if name in _ENV_CALLS:
+            return "env"
+        if name in ("id", "builtins.id") or last == "data_ptr":
+            return "id"
+        if name.startswith("torch."):
+            if name.count(".") == 1 and last in _TORCH_RANDOM:
+                return "torch"
+            if name.count(".") == 1 and last in _UNINIT:
+                return "uninit"
+            if name.count(".") == 1 and last in _TYPED and (
+                any(isinstance(a, ast.Constant) and isinstance(a.value, int)
+                    and not isinstance(a.value, bool) for a in call.args)
+                or "size" in kwargs
+            ):
+                return "uninit"
+            if name.startswith("torch.nn.init."):
+                return "torch"
+            if name.startswith("torch.nn.") and _RANDOM_LAYERS.match(last):
+                return "torch"
+            if last in ("DataLoader", "RandomSampler", "random_split") and (
+                last != "DataLoader" or _kw_true(call, "shuffle")
+            ):
+                return "torch"
+        if isinstance(call.func, ast.Attribute) and call.func.attr in _INPLACE_RANDOM:
+            return "torch"
+        if name.startswith("numpy.random."):
+            if last in ("seed", "get_state", "set_state"):
+                return None
+            if last in ("default_rng", "RandomState", "Generator") and call.args:
+                return None
+            return "numpy"
+        if name.startswith("random.") and name.count(".") == 1:
+            if last in ("seed", "getstate", "setstate") or (last == "Random" and call.args):
+                return None
+            return "random"
+        if name.startswith("sklearn.") and last.startswith(("make_", "train_test_split")):
+            return "numpy"
+        return None
+
+    def _families(self, node: ast.AST) -> set[Family]:
+        found: set[Family] = set()
+        for call in _calls(node):
+            fam = self.family(call)
+            if fam:
+                found.add(_as_family(fam))
+            if isinstance(call.func, ast.Name) and call.func.id in self.user_sources:
+                found |= self.user_sources[call.func.id]
+        return found
+
+    def _depends(self, stmt: ast.AST) -> set[Family]:
+        found: set[Family] = set()
+        structural = _structural_reads(stmt)
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id in self.tainted and id(node) not in structural:
+                    found |= self.tainted[node.id]
+            elif isinstance(node, ast.Attribute) and _ENV_VALUES.match(self._resolve(node)):
+                found.add("env")
+            elif isinstance(node, ast.Name) and node.id == "__file__":
+                found.add("env")
+            if isinstance(node, ast.Call):
+                fam = self.family(node)
+                if fam in ("torch", "numpy", "random"):
+                    if not self.seeded[fam]:
+                        found.add("random")
+                elif fam:
+                    found.add(fam)
+                if isinstance(node.func, ast.Name) and node.func.id in self.user_sources:
+                    sources = self.user_sources[node.func.id]
+                    found |= {f for f in sources if f != "random" or not all(self.seeded.values())}
+        return found
+
+
+def _as_family(fam: str) -> Family:
+    return "random" if fam in ("torch", "numpy", "random") else fam  # type: ignore[return-value]
+
+
+def _structural_reads(stmt: ast.AST) -> set[int]:
+    """ids of Name nodes read only for what randomness cannot change (``x.shape``, ``x.size()``)."""
+    found = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.attr in _STRUCTURAL_ATTRS or node.attr in _STRUCTURAL_METHODS:
+                found.add(id(node.value))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in ("len", "type", "isinstance") and node.args and \
+                isinstance(node.args[0], ast.Name):
+            found.add(id(node.args[0]))
+    return found
+
+
+def _number(node: ast.AST) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and \
+            not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _number(node.operand)
+        return -inner if inner is not None else None
+    return None
+
+
+def _kw_true(call: ast.Call, name: str) -> bool:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return not (isinstance(kw.value, ast.Constant) and not kw.value.value)
+    return False
+
+
+def _kw_not_none(call: ast.Call, name: str) -> bool:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return not (isinstance(kw.value, ast.Constant) and kw.value.value is None)
+    return False
+
+
+def _calls(node: ast.AST) -> list[ast.Call]:
+    calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)]
+    return sorted(calls, key=lambda c: (getattr(c, "lineno", 0), getattr(c, "col_offset", 0)))
+
+
+def _root(node: ast.AST) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _stored_names(stmt: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)) and isinstance(
+            getattr(node, "ctx", None), ast.Store
+        ):
+            root = _root(node)
+            if root:
+                names.add(root)
+    return names
+
+
+def _receivers(stmt: ast.AST) -> set[str]:
+    names = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            root = _root(node.func.value)
+            if root and root not in ("torch", "np", "numpy", "nn", "F", "plt", "math", "random"):
+                names.add(root)
+    return names
