@@ -1,12 +1,13 @@
 """Turn tutorials into code blocks and the output claims written about them, each with its line.
 
-One module per input format (``markdown``, ``notebook``, ``percent``, ``python``, ``html``,
-``text``); ``claims`` reads claims out of comments, ``markers`` holds the output markers, ``blocks``
-builds blocks and attaches output regions; the data model is :mod:`recipes.checker.model`.
+One module per input format (``markdown``, ``myst``, ``notebook``, ``percent``, ``python``,
+``gallery``, ``rst``, ``html``, ``text``); ``claims`` reads claims out of comments, ``markers``
+holds the output markers, ``blocks`` builds blocks and attaches output regions; the data model is :mod:`recipes.checker.model`.
 
-Formats: Markdown (fenced and indented code), Jupyter notebooks, jupytext percent-format ``.py``,
-plain ``.py`` (the module, then the doctests of its docstrings), saved HTML pages (code in
-``<pre>``) and plain text flattened from web pages, where code has to be told from prose.
+Formats: Markdown (fenced and indented code), MyST notebooks (``{code-cell}``), Jupyter notebooks,
+jupytext percent-format ``.py``, sphinx-gallery scripts, plain ``.py`` (the module, then the
+doctests of its docstrings), reStructuredText, saved HTML pages (code in ``<pre>``, Jupyter
+exports) and plain text flattened from web pages, where code has to be told from prose.
 
 Claim styles: doctest examples; a comment after a ``print(...)`` or bare expression
 (``print(t)  # tensor([1, 2])``), continued over following ``# ...`` lines; a block of ``# ...``
@@ -20,7 +21,17 @@ import re
 from pathlib import Path
 
 from recipes.checker.model import Block, Claim, Document, Example, UsageError
-from recipes.checker.parse import html, markdown, notebook, percent, python, text
+from recipes.checker.parse import (
+    gallery,
+    html,
+    markdown,
+    myst,
+    notebook,
+    percent,
+    python,
+    rst,
+    text,
+)
 from recipes.checker.parse.claims import claim_text
 
 __all__ = [
@@ -37,6 +48,7 @@ __all__ = [
 
 SUFFIXES = {
     ".md": "markdown",
+    ".rst": "rst",
     ".markdown": "markdown",
     ".ipynb": "notebook",
     ".py": "python",
@@ -52,6 +64,9 @@ READERS = {
     "percent": percent.read,
     "html": html.read,
     "text": text.read,
+    "rst": rst.read,
+    "gallery": gallery.read,
+    "myst": myst.read,
 }
 _SKIP_DIRS = {".venv", "venv", "__pycache__", "node_modules", "site", ".git", ".ipynb_checkpoints",
               "build", "dist"}
@@ -115,8 +130,12 @@ def parse_file(path: str | Path) -> Document:
 def parse_source(text: str, file: str, fmt: str) -> Document:
     """Parse tutorial ``text`` of format ``fmt`` (see ``SUFFIXES``), naming it ``file``."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if fmt == "python" and re.search(r"^# %%", text, re.MULTILINE):
+    if fmt == "python" and gallery.is_gallery(text):
+        fmt = "gallery"
+    elif fmt == "python" and re.search(r"^# %%", text, re.MULTILINE):
         fmt = "percent"
+    elif fmt == "markdown" and myst.is_myst(text):
+        fmt = "myst"
     reader = READERS.get(fmt)
     if reader is None:
         raise UsageError(f"{file}: unknown format {fmt!r}")

@@ -1,95 +1,145 @@
-"""Saved HTML pages: code in ``<pre>`` (and multi-line ``<code>``), output blocks after it."""
+"""Saved HTML pages: code in ``<pre>`` (and multi-line ``<code>``), and the output shown after it.
+
+Where a ``<pre>`` sits says what it is: inside a Jupyter export's input area (classic nbconvert
+``div.input_area``, JupyterLab ``jp-InputArea``), a highlighted Python block (``language-python``,
+pygments ``div.highlight-python``) it is code; inside an output area (``div.output_area``,
+``jp-OutputArea-output``, ``pre.output``, sphinx-gallery's ``sphx-glr-script-out``) it is output,
+one claim per output of a notebook cell. An unlabelled ``<pre>`` is output when a marker
+("Output:", "输出：") announced it or when it reads as output, and only then, if it reads as
+Python, code. Prompts (``In [3]:``), line-number gutters and copy buttons are neither.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from recipes.checker.model import Document, UsageError
-from recipes.checker.parse.blocks import Builder, looks_like_python
+from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
+
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}
+_PROSE_BREAK = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "td",
+                "th", "dt", "dd", "blockquote", "table", "ul", "ol"}
+# Text that is chrome, not content: prompts, line-number gutters, copy buttons.
+_CHROME = re.compile(r"\b(?:\w*prompt\w*|linenos?|linenodiv|lineno|copybtn|copy-button"
+                     r"|headerlink)\b", re.IGNORECASE)
+_CELL = re.compile(r"\b(?:code_cell|jp-CodeCell|nbinput|jupyter_cell|cell)\b")
+# Containers that hold one output, or a block in a language that is not Python; on the element
+# itself, a plainer class says it too (``<pre class="output">``).
+_OUTPUT_AREA = re.compile(
+    r"\b(?:output_area|output_subarea|output_text|output_stream|output_result|output_error"
+    r"|output_execute_result|jp-OutputArea(?:-output|-child)?|jp-RenderedText|cell_output"
+    r"|nboutput|sphx-glr-script-out|highlight-(?:none|text|output|console))\b"
+)
+_OUTPUT_OWN = re.compile(
+    r"\b(?:output|stdout|result|out|language-(?:text|none|output|plaintext|console))\b"
+)
+_STDERR = re.compile(r"\b(?:output_stderr|stderr)\b|application/vnd\.jupyter\.stderr")
+_INPUT_AREA = re.compile(
+    r"\b(?:input_area|jp-InputArea(?:-editor)?|cell_input|nbinput"
+    r"|highlight-(?:python|py|pycon|ipython|default)\d?|hl-(?:python|ipython)\d?)\b"
+)
+_PYTHON_LANG = re.compile(r"\b(?:language-|lang-|highlight-|hl-)?(?:python|py|pycon|ipython)\d?\b")
+
+
+@dataclass
+class _Pre:
+    """A ``<pre>`` (or multi-line ``<code>``): its text, first line, and where it sits."""
+
+    text: str
+    line: int
+    own: str  # classes of the element and its ``<code>``
+    context: str  # classes of every enclosing element, and its data-mime-type
+    cell: int | None  # the enclosing notebook cell, if any
 
 
 class _HTMLCollector(HTMLParser):
-    """Collects ``<pre>`` code (and multi-line ``<code>``) and the prose between, with lines."""
+    """Collects ``<pre>`` blocks and the prose lines between them, with their lines."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.items: list[tuple[str, str, int, str]] = []  # (kind, text, line, classes)
-        self._pre_depth = 0
-        self._code_depth = 0
-        self._skip = 0
+        self.items: list[_Pre | tuple[str, int]] = []
+        self._stack: list[tuple[str, str, int]] = []  # (tag, classes, element id)
+        self._next_id = 0
+        self._pre: _Pre | None = None
+        self._pre_tag = ""
         self._buf: list[str] = []
-        self._buf_line: int | None = None
-        self._classes = ""
         self._prose: list[str] = []
         self._prose_line = 1
 
+    def _context(self) -> str:
+        return " ".join(classes for _, classes, _ in self._stack)
+
+    def _skipping(self) -> bool:
+        return any(tag in ("script", "style", "button") or _CHROME.search(classes)
+                   for tag, classes, _ in self._stack)
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        classes = " ".join(v or "" for k, v in attrs if k == "class")
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag == "pre":
+        names = {"class", "data-mime-type"}
+        classes = " ".join(v or "" for k, v in attrs if k in names)
+        if tag == "br":
+            (self._buf if self._pre else self._prose).append("\n")
+            return
+        if tag in _VOID:
+            return
+        if self._pre is None and (tag == "pre" or tag == "code"):
             self._flush_prose()
-            self._pre_depth += 1
-            if self._pre_depth == 1:
-                self._buf, self._buf_line, self._classes = [], None, classes
-        elif tag == "code" and self._pre_depth == 0:
-            self._code_depth += 1
-            if self._code_depth == 1:
-                self._buf, self._buf_line, self._classes = [], None, classes
-        elif tag == "code" and self._pre_depth:
-            self._classes += " " + classes
-        elif tag == "br" and (self._pre_depth or self._code_depth):
-            self._buf.append("\n")
-        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "section"):
+            cell = next((eid for _, c, eid in reversed(self._stack) if _CELL.search(c)), None)
+            self._pre = _Pre("", 0, classes, self._context(), cell)
+            self._pre_tag, self._buf = tag, []
+        elif self._pre is not None and tag == "code":
+            self._pre.own += " " + classes
+        elif self._pre is None and tag in _PROSE_BREAK:
             self._flush_prose()
+        self._stack.append((tag, classes, self._next_id))
+        self._next_id += 1
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag == "pre" and self._pre_depth:
-            self._pre_depth -= 1
-            if self._pre_depth == 0:
-                self._emit_code()
-        elif tag == "code" and self._code_depth and not self._pre_depth:
-            self._code_depth -= 1
-            if self._code_depth == 0:
-                text = "".join(self._buf)
-                if "\n" in text.strip():
-                    self._emit_code()
-                else:
-                    self._prose.append(text)
-                    self._buf = []
-        elif tag in ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section"):
+        if tag in _VOID or not any(t == tag for t, _, _ in self._stack):
+            return
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                break
+        if self._pre is not None and tag == self._pre_tag:
+            self._end_pre()
+        elif self._pre is None and tag in _PROSE_BREAK:
             self._flush_prose()
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skipping():
             return
-        if self._pre_depth or self._code_depth:
-            if self._buf_line is None:
+        if self._pre is not None:
+            if not self._pre.line:
                 line = self.getpos()[0]
                 if not "".join(self._buf) and data.startswith("\n"):
                     data = data[1:]
                     line += 1
-                self._buf_line = line
+                if data:
+                    self._pre.line = line
             self._buf.append(data)
         else:
             if not "".join(self._prose).strip():
                 self._prose_line = self.getpos()[0]
             self._prose.append(data)
 
-    def _emit_code(self) -> None:
-        text = "".join(self._buf)
-        self.items.append(("pre", text, self._buf_line or self.getpos()[0], self._classes))
-        self._buf = []
+    def _end_pre(self) -> None:
+        pre, text = self._pre, "".join(self._buf)
+        self._pre, self._buf = None, []
+        if pre is None:
+            return
+        if self._pre_tag == "code" and "\n" not in text.strip():
+            self._prose.append(text)  # inline code is part of a sentence
+            return
+        pre.text, pre.line = text, pre.line or self.getpos()[0]
+        self.items.append(pre)
 
     def _flush_prose(self) -> None:
         text = "".join(self._prose)
-        if text.strip():
-            for k, ln in enumerate(text.split("\n")):
-                if ln.strip():
-                    self.items.append(("prose", ln.strip(), self._prose_line + k, ""))
+        for k, ln in enumerate(text.split("\n")):
+            if ln.strip():
+                self.items.append((ln.strip(), self._prose_line + k))
         self._prose = []
 
     def close(self) -> None:
@@ -106,19 +156,28 @@ def read(text: str, file: str) -> Document:
     except Exception as err:  # HTMLParser is lenient; this is a last resort
         raise UsageError(f"{file}: cannot parse HTML ({err})") from err
     b = Builder(file)
-    for kind, body, line, classes in collector.items:
-        if kind == "prose":
-            b.prose(body)
+    code_cell: int | None = None  # the notebook cell of the last code block
+    for item in collector.items:
+        if isinstance(item, tuple):
+            b.prose(item[0])
             continue
-        lines = body.rstrip("\n").split("\n")
-        cls = classes.lower()
-        python_class = re.search(r"\b(?:language-|lang-|highlight-|)(?:python|py|pycon|ipython)\d?\b",
-                                 cls)
-        output_class = re.search(r"\b(?:output|stdout|language-(?:text|none|output)|result)\b", cls)
-        if b.marker or (output_class and not python_class):
-            b.output(lines, line, labelled=bool(output_class))
-        elif python_class or looks_like_python(lines):
-            b.code(lines, line)
+        lines = item.text.rstrip("\n").split("\n")
+        where = f"{item.own} {item.context}"
+        if _STDERR.search(where) and not re.search(r"Traceback|\w+Error:", item.text):
+            continue  # warnings on stderr: no claim about the code's output
+        python = _PYTHON_LANG.search(item.own)
+        if not python and (_OUTPUT_AREA.search(where) or _OUTPUT_OWN.search(item.own)):
+            if item.cell is not None and item.cell == code_cell:
+                b.marker = True  # each output of a notebook cell is a claim about that cell
+            b.output(lines, item.line, labelled=True)
+        elif python or _INPUT_AREA.search(item.context):
+            b.code(lines, item.line)
+            code_cell = item.cell
+        elif b.marker or looks_like_output(lines):
+            b.output(lines, item.line, labelled=True)
+        elif looks_like_python(lines):
+            b.code(lines, item.line)
+            code_cell = item.cell
         else:
-            b.prose("x")
+            b.adjacent = b.marker = False
     return b.document("html")

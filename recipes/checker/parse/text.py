@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import ast
+import re
 from dataclasses import dataclass, field
 
-from recipes.checker.model import Block, Document, Orphan
+from recipes.checker.model import Block, Document
 from recipes.checker.parse.blocks import Builder
 from recipes.checker.parse.markers import SHELL_LINE
 from recipes.checker.parse.textcode import (
@@ -135,7 +134,7 @@ def read(text: str, file: str) -> Document:
                 if ends:
                     break
             if out_lines:
-                _output(b, out_lines, i + 1, labelled=False)
+                b.output(out_lines, i + 1, labelled=False)
                 i = j
                 continue
             b.marker = False
@@ -143,7 +142,7 @@ def read(text: str, file: str) -> Document:
                                        and _shows_value(b.blocks[-1])):
             # printed output pasted under its code, as a notebook shows it: never code
             j, out_lines, glued = output_run(lines, i)
-            _output(b, out_lines, i + 1, labelled=True)
+            b.output(out_lines, i + 1, labelled=True)
             if glued is not None:
                 b.prose(glued)
             i = j
@@ -183,14 +182,6 @@ def _code(b: Builder, region: _Region) -> None:
            flat_claims=region.claims or None)
     if region.glued is not None:
         b.prose(region.glued)
-
-
-def _output(b: Builder, lines: list[str], first_line: int, *, labelled: bool) -> None:
-    """Attach output to the code before it, or report it: output is never run as code."""
-    if not b.output(lines, first_line, labelled=labelled):
-        text = "\n".join(ln.strip() for ln in lines)
-        if not any(o.line == first_line for o in b.orphans):
-            b.orphans.append(Orphan(first_line, text, "output with no code right before it"))
 
 
 def _shows_value(block: Block) -> bool:
