@@ -3,9 +3,9 @@ shown after them.
 
 Code comes from ``.. code-block:: python`` (also ``code``, ``sourcecode``, sphinx.ext.doctest's
 ``testcode`` and ``doctest``, jupyter-sphinx's ``jupyter-execute``), from literal blocks that read
-as Python and from ``>>>`` paragraphs. Output is ``.. testoutput::``, a ``none``/``text``/``console``
-block right after code, or a literal block announced by "Output::" / "输出::" or placed right after
-code (an expanded ``::`` paragraph) that reads as output.
+as Python and from ``>>>`` paragraphs. Output is ``.. testoutput::``, a ``none``, ``text`` or
+``console`` block right after code, or a literal block announced by "Output::" / "输出::" or
+placed right after code (an expanded ``::`` paragraph) that reads as output.
 """
 
 from __future__ import annotations

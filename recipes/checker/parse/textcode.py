@@ -405,7 +405,8 @@ def _printed(tail: str, value: ast.expr) -> bool:
         return True
     if _open_depth(first) > 0 and re.match(r"^[\[(]+\s*-?\d[\d.eE+\-]*,", first):
         return True  # the first row of a printed matrix, continued on the next lines
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "print":
+    func = value.func if isinstance(value, ast.Call) else None
+    if isinstance(func, ast.Name) and func.id == "print":
         for node in ast.walk(value):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 label = node.value.strip()
