@@ -21,10 +21,15 @@ CLAIM_MARKER = re.compile(
     r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=>|->|→)\s*",
     re.IGNORECASE,
 )
-_CJK_LEAD = re.compile(f"^[{CJK_CLASS}\\s]{{1,12}}(?=tensor\\(|torch\\.Size\\()")
+_CJK_LEAD = re.compile(f"^[{CJK_CLASS}\\s]{{1,12}}(?=tensor\\(|torch\\.Size\\(|\\(\\d+\\s*,)")
 _OUTPUT_START = re.compile(
-    r"^(?:tensor\(|torch\.|array\(|Parameter containing|<class|<torch|<[A-Za-z_][\w.]* object at"
+    r"^(?:tensor\(|torch\.|array\(|Parameter containing|<class|<torch|<[A-Za-z_][^<>]*>$"
     r"|\(tensor|\(\)|\[|\{|dtype=|device\(|['\"])"
+)
+# What else only a printout looks like: a module's repr, a version, an absolute path.
+_PRINTED = re.compile(
+    r"^(?:[A-Z][\w.]*\((?:\w+=[^()]*(?:\([^()]*\))?[^()]*)*\)|\d+\.\d+\.\d+(?:[+.\w-]*)"
+    r"|(?:/|~/|[A-Za-z]:\\)[\w./\\-]+)$"
 )
 _VALUE_WORD = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
 _VALUES_ONLY = re.compile(rf"^{_VALUE_WORD}(?:[\s,]+{_VALUE_WORD})*$")
@@ -114,6 +119,7 @@ def _looks_like_output(text: str, literals: tuple[str, ...], strict: bool) -> bo
         or _NUM_TUPLE.match(text)
         or _DEVICE.match(text)
         or _DTYPE_NAME.match(text)
+        or _PRINTED.match(text)
     )
 
 
@@ -463,7 +469,9 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
             if error is not None:
                 add(c.row, "comment-block", (error, False), node)
             continue
-        target = node if kind in ("print", "expr") else top
+        # a comment left of the statement's indentation is about the whole compound statement
+        nested = c.col < node.col_offset
+        target = node if kind in ("print", "expr") and not nested else top
         found = _claim_of(c.text, _literals(top), strict=False)
         if found is not None:
             add(c.row, "comment-block", found, target)

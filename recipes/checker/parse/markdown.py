@@ -18,7 +18,7 @@ from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pytb", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
               "result", "stdout", "log", "shell-session"}
-_FENCE = re.compile(r"^(\s{0,3})(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
 _QUOTE = re.compile(r"^ {0,3}>")
 _IN_PROMPT = re.compile(r"^In\s*\[\d*\]:\s?(.*)$")
 _CONTINUATION = re.compile(r"^\s*\.\.\.+:\s?(.*)$")

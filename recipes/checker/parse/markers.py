@@ -8,23 +8,27 @@ from __future__ import annotations
 import re
 
 _MARKER_LINE = re.compile(
-    r"(?:运行结果|输出结果|执行结果|打印结果|结果如下|结果为|结果|输出如下|输出为|输出|"
-    r"\boutputs?|\bprints|\bresults?|\bout(?:\[\d+\])?)\s*(?:如下|为|是)?\s*(?:\.txt)?\s*[:：]\s*$",
+    r"(?:运行结果|输出结果|执行结果|打印结果|结果如下|结果为|结果|输出如下|输出为|输出|得到|"
+    r"\boutputs?|\bprints|\bresults?|\bout(?:\[\d+\])?|\bgives|\bwe get)"
+    r"\s*(?:如下|为|是|(?:is|was|will be|should be|looks like)\b)?\s*(?:\.txt)?\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _SHORT_MARKER = re.compile(
-    r"^\s*(?:运行结果|输出结果|执行结果|结果|输出|output|result)s?\s*(?:\.txt)?\s*[:：]?\s*$",
+    r"^\s*(?:运行结果|输出结果|执行结果|打印结果|结果|输出|output|result|expected output)s?"
+    r"\s*(?:如下)?\s*(?:\.txt)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+# Markdown and reST dress a label up (``**Output:**``, ``### 输出``, ``*Out*:``); the words count.
+_DRESS = re.compile(r"^[#>\s*_`]+|[*_`\s]+$")
+_INNER_DRESS = re.compile(r"[*_`]+(?=[:：])")
 
 
 def is_marker(text: str) -> bool:
     """Whether a prose line announces that output follows ("Output:", "输出：", "运行结果")."""
-    stripped = text.strip()
+    stripped = _INNER_DRESS.sub("", _DRESS.sub("", text.strip()))
     if not stripped or len(stripped) > 80:
         return False
     return bool(_SHORT_MARKER.match(stripped) or _MARKER_LINE.search(stripped))
-
 
 
 SHELL_LINE = re.compile(
