@@ -166,6 +166,8 @@ def read(text: str, file: str) -> Document:
         if _STDERR.search(where) and not re.search(r"Traceback|\w+Error:", item.text):
             continue  # warnings on stderr: no claim about the code's output
         python = _PYTHON_LANG.search(item.own)
+        if item.cell is not None:
+            b.display = "ipython"  # a notebook export shows values as Jupyter does
         if not python and (_OUTPUT_AREA.search(where) or _OUTPUT_OWN.search(item.own)):
             if item.cell is not None and item.cell == code_cell:
                 b.marker = True  # each output of a notebook cell is a claim about that cell

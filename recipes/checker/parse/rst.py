@@ -151,7 +151,9 @@ class _Reader:
         body = _body(self.lines, j, outer)
         if not body.lines:
             return max(j, body.end)
-        if name == "testoutput":
+        if name == "testoutput" or (self.b.marker and arg not in _PY_LANGS):
+            # "Output:" then a block in any language but Python (``sh``, as tutorials often
+            # write it): the marker says what it is
             self.b.marker = True
             self._output(body.lines, body.start, labelled=True)
         elif name in ("testcode", "doctest", "jupyter-execute") or arg in _PY_LANGS:
