@@ -402,33 +402,17 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
     claims: list[Claim] = []
     used: set[int] = set()
 
-    def gather(first_row: int, text: str, marker: bool) -> str:
-        parts = [text] if text else []
-        row = first_row + 1
-        while row in by_row and not by_row[row].trailing:
-            nxt = by_row[row].text.lstrip("#").strip()
-            joined = "\n".join(parts)
-            if (parts and _unbalanced(joined)) or (
-                (marker or parts) and _output_comment_line(nxt)
-                and not (parts and not marker and not _unbalanced(joined)
-                         and not _continues(joined, nxt))
-            ) or (parts and _TRACEBACK in parts[0] and nxt):
-                parts.append(_strip_comment_prefix(by_row[row].text))
-                used.add(row)
-                row += 1
-                continue
-            break
-        return "\n".join(parts)
-
     def add(row: int, kind: str, found: tuple[str, bool], node: ast.stmt) -> None:
         text, approx = found
         marker = text == "" or bool(CLAIM_MARKER.match(_comment_body(by_row[row].text)[0]))
-        full = text if approx else gather(row, text, marker)
+        full = text if approx else _gather(by_row, used, row, text, marker,
+                                           below=kind == "comment-block")
         if not full:
             return
         used.add(row)
+        start = row if text else row + 1  # after a bare "# 输出：" the output starts below it
         claims.append(Claim(
-            block.file, block.file_line(row), kind, full, block.file_line(node.lineno),
+            block.file, block.file_line(start), kind, full, block.file_line(node.lineno),
             stmt=node.lineno, cell=block.cell, expect_error=expected_error(full), approx=approx,
             function=scopes.function.get(row),
         ))
@@ -452,7 +436,8 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
                 continue
             found = _claim_of(c.text, literals, strict=kind == "assign")
             if found is not None:
-                add(c.row, "assignment" if kind == "assign" else "comment", found, node)
+                value = kind == "assign" and expected_error(found[0]) is None
+                add(c.row, "assignment" if value else "comment", found, node)
             continue
         prev = c.row - 1  # only the first comment line right after code opens a claim
         if prev < 1 or prev in by_row and not by_row[prev].trailing or not lines[prev - 1].strip():
@@ -478,6 +463,34 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
     return claims
 
 
+def _gather(by_row: dict[int, _Comment], used: set[int], first_row: int, text: str, marker: bool,
+            *, below: bool) -> str:
+    """The claim opened on ``first_row`` with the comment lines that continue it.
+
+    A line continues the claim when the output so far has an open bracket, when a marker
+    announced a multi-line output, when it wraps a row (``..., 3,`` then ``4]``), inside a shown
+    traceback up to its exception line, or, for a comment block below a statement (a loop's
+    lines), when it reads as output by itself.
+    """
+    parts = [text] if text else []
+    row = first_row + 1
+    while row in by_row and not by_row[row].trailing:
+        nxt = by_row[row].text.lstrip("#").strip()
+        joined = "\n".join(parts)
+        in_traceback = bool(parts) and _TRACEBACK in parts[0] and not is_exception_line(parts[-1])
+        if (parts and _unbalanced(joined)) or (
+            (marker or parts) and _output_comment_line(nxt)
+            and (marker or _unbalanced(joined) or _continues(joined, nxt)
+                 or (below and claim_text(nxt) is not None))
+        ) or (in_traceback and nxt):
+            parts.append(_strip_comment_prefix(by_row[row].text))
+            used.add(row)
+            row += 1
+            continue
+        break
+    return "\n".join(parts)
+
+
 def _continues(joined: str, nxt: str) -> bool:
     """Whether comment line ``nxt`` continues the output in ``joined`` (a wrapped row)."""
     return bool(re.match(r"^[\[(\d\-]", nxt)) and joined.rstrip().endswith(",")
@@ -486,7 +499,7 @@ def _continues(joined: str, nxt: str) -> bool:
 def _strip_comment_prefix(text: str) -> str:
     body = text.lstrip()
     if body.startswith("#"):
-        body = body[1:]
+        body = body[2:] if body.startswith("#>") else body[1:]
         if body.startswith(" "):
             body = body[1:]
     return body.rstrip()

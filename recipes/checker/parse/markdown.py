@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from recipes.checker.model import Document
 from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
+from recipes.checker.parse.markers import inline_output
 
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pytb", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
@@ -81,7 +82,12 @@ def read(text: str, file: str) -> Document:
             continue
         if _TRANSCRIPT_LABEL.match(line):
             b.display = "ipython"
-        b.prose(line)
+        shown = inline_output(line)
+        if shown is not None and looks_like_output([shown]):
+            b.marker = True
+            b.output([shown], i + 1, labelled=True)
+        else:
+            b.prose(line)
         prev_blank = not line.strip()
         i += 1
     return b.document("markdown")
@@ -121,7 +127,9 @@ def _quoted(lines: list[str], i: int) -> _Region:
     j = i
     while j < len(lines) and _QUOTE.match(lines[j]):
         j += 1
-    body = [re.sub(r"^ {0,3}> ?", "", ln) for ln in lines[i:j]]
+    body = [re.sub(r"^ {0,3}>", "", ln) for ln in lines[i:j]]
+    if all(ln.startswith(" ") for ln in body if ln.strip()):  # "> x": the space is the quote's
+        body = [ln[1:] for ln in body]
     first = i + 1
     while body and not body[0].strip():  # ">" lines opening the quote
         body, first = body[1:], first + 1

@@ -31,6 +31,25 @@ def is_marker(text: str) -> bool:
     return bool(_SHORT_MARKER.match(stripped) or _MARKER_LINE.search(stripped))
 
 
+_INLINE = re.compile(
+    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|output|out|result|prints?)"
+    r"\s*(?:为|是|is)?\s*[:：]\s*(?P<value>\S.*)$",
+    re.IGNORECASE,
+)
+
+
+def inline_output(text: str) -> str | None:
+    """The output shown on a marker's own line ("Output: `tensor([1, 2])`", "输出：3"), if any.
+
+    The caller still decides whether the rest reads as output; this only splits the line.
+    """
+    shown = _INLINE.match(_INNER_DRESS.sub("", _DRESS.sub("", text.strip())))
+    if shown is None:
+        return None
+    value = shown.group("value").strip(" *_`")
+    return value or None
+
+
 SHELL_LINE = re.compile(
     r"^\s*(?:[!%]\s*(?:pip|conda|apt|apt-get|wget|curl|git|nvidia-smi)\b|!|%%?(?:pip|conda)\b"
     r"|\$ |pip3? install\b|conda install\b|python3? -[mc]\b|python3? \S+\.py\b)"

@@ -1,0 +1,456 @@
+"""Every way a tutorial shows output, in English and Chinese: claims and blocks with their lines.
+
+Each style has an English and a Chinese fixture under ``fixtures/checker/styles``; the counter
+tests check that output text never lands in a block that would be run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from recipes.checker.model import Document, Unrun
+from recipes.checker.parse import parse_file, parse_paths, parse_source
+from recipes.checker.parse.blocks import first_row, looks_like_output, transform_magics
+from recipes.checker.parse.claims import approximation, claim_text, expected_error
+from recipes.checker.parse.markers import inline_output, is_marker
+
+STYLES = Path(__file__).parent / "fixtures" / "checker" / "styles"
+ALL = sorted(p.name for p in STYLES.iterdir())
+
+
+def _doc(name: str) -> Document:
+    return parse_file(STYLES / name)
+
+
+def _claims(name: str) -> list[tuple[int, str, str]]:
+    return [(c.line, c.kind, c.text) for c in _doc(name).claims]
+
+
+def _blocks(name: str) -> list[int]:
+    return [b.line for b in _doc(name).blocks]
+
+
+def _orphans(name: str) -> list[tuple[int, str]]:
+    return [(o.line, o.text) for o in _doc(name).orphans]
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: output fences after a code fence
+# ---------------------------------------------------------------------------------------------
+
+
+def test_output_fences_en():
+    assert _claims("fences_en.md") == [
+        (10, "output-block", "tensor([2., 4.])"),
+        (19, "output-block", "torch.Size([2])"),
+        (27, "output-block", "3.0"),
+        (35, "output-block", "done torch.float32"),
+        (48, "comment", "tensor([2., 3.])"),
+    ]
+    assert _blocks("fences_en.md") == [4, 16, 23, 31, 47]
+    assert _orphans("fences_en.md") == [(41, "tensor([5.])")]
+
+
+def test_output_fences_zh():
+    assert _claims("fences_zh.md") == [
+        (12, "output-block", "tensor([[0, 1],\n        [2, 3]])"),
+        (22, "output-block", "tensor(6)"),
+        (37, "output-block", "tensor(1.5000)"),
+    ]
+    assert _blocks("fences_zh.md") == [6, 19, 32]
+    assert _orphans("fences_zh.md") == [(28, "torch.Size([2, 2])")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: labelled outputs, fenced, indented or on the label's line
+# ---------------------------------------------------------------------------------------------
+
+
+def test_labelled_outputs_en():
+    doc = _doc("labelled_en.md")
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [
+        (14, "output-block", "tensor([2., 2., 2.])"),
+        (23, "output-block", "tensor(6., grad_fn=<SumBackward0>)"),
+        (31, "output-block", "[1. 1. 1.]"),
+        (38, "output-block", "torch.Size([3])"),
+        (47, "output-block", "Traceback (most recent call last):\n"
+                             '  File "<stdin>", line 1, in <module>\n'
+                             "RuntimeError: shape '[3]' is invalid for input of size 2"),
+    ]
+    assert [c.target_line for c in doc.claims] == [4, 18, 26, 35, 41]
+    assert doc.claims[-1].expect_error == "RuntimeError: shape '[3]' is invalid for input of size 2"
+
+
+def test_labelled_outputs_zh():
+    doc = _doc("labelled_zh.md")
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [
+        (12, "output-block", "tensor([[1, 3],\n        [2, 4]])"),
+        (22, "output-block", "tensor([4, 6])"),
+        (30, "output-block", "tensor(4)"),
+        (39, "output-block", "tensor(2.5000)"),
+        (45, "output-block", "torch.int64"),
+        (54, "output-block", "TypeError: item() takes no arguments (1 given)"),
+    ]
+    assert _blocks("labelled_zh.md") == [4, 17, 25, 34, 42, 48]
+    assert doc.claims[-1].expect_error == "TypeError: item() takes no arguments (1 given)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown exported from Jupyter: each output indented by four spaces after its fence
+# ---------------------------------------------------------------------------------------------
+
+
+def test_jupyter_export_en():
+    doc = _doc("jupyter_export_en.md")
+    assert [(c.line, c.kind) for c in doc.claims] == [
+        (12, "output-block"), (22, "output-block"), (38, "output-block"), (52, "comment")]
+    assert doc.claims[0].text == "tensor([5.])"
+    assert doc.claims[1].text.split() == ["0", "tensor([0.])", "1", "tensor([5.])", "5.0"]
+    assert doc.claims[2].expect_error == "RuntimeError: shape '[2]' is invalid for input of size 1"
+    assert _blocks("jupyter_export_en.md") == [4, 17, 34, 51]
+
+
+def test_jupyter_export_zh():
+    doc = _doc("jupyter_export_zh.md")
+    assert [(c.line, c.kind, c.target_line) for c in doc.claims] == [
+        (15, "output-block", 7), (24, "output-block", 20)]
+    assert doc.claims[0].text == "torch.Size([2, 2])"
+    assert doc.claims[1].text.split("\n")[0] == "迹： tensor(2.)"
+    assert doc.claims[1].text.endswith("tensor([[1., 0.],\n        [0., 1.]])")
+    assert _blocks("jupyter_export_zh.md") == [7, 20]
+    assert doc.orphans == []  # the list item's indented line is prose
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown: outputs quoted with ">"
+# ---------------------------------------------------------------------------------------------
+
+
+def test_blockquote_outputs_en():
+    assert _claims("blockquote_en.md") == [
+        (9, "output-block", "tensor([1., 2.])"),
+        (16, "output-block", "tensor([[1.],\n        [2.]])\ntorch.Size([2])"),
+    ]
+    assert _blocks("blockquote_en.md") == [4, 12, 21]  # the note after line 21 is an aside
+    assert _orphans("blockquote_en.md") == [(28, "tensor([3., 4.])")]
+
+
+def test_blockquote_outputs_zh():
+    assert _claims("blockquote_zh.md") == [
+        (9, "output-block", "tensor(4.)"),
+        (16, "output-block", "4\n2"),
+        (30, "output-block", "tensor([1., 1.])"),
+    ]
+    assert _blocks("blockquote_zh.md") == [4, 12, 20, 26]
+    assert _orphans("blockquote_zh.md") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# IPython transcripts and ">>>" sessions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_ipython_transcript_en():
+    doc = _doc("transcript_en.md")
+    assert doc.display == "ipython"
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (9, "output-block", "tensor(5.)", 8),
+        (14, "output-block", "3.0\n4.0", 11),
+        (19, "output-block", "tensor([[3.],\n        [4.]])", 17),
+    ]
+    assert [(b.line, b.source) for b in doc.blocks] == [
+        (4, "import torch"),
+        (6, "a = torch.tensor([3.0, 4.0])"),
+        (8, "a.norm()"),
+        (11, "for v in a:\n    print(v.item())"),
+        (17, "a.reshape(2, 1)"),
+    ]
+    assert doc.blocks[3].line_map == [11, 12]
+
+
+def test_ipython_transcript_zh():
+    doc = _doc("transcript_zh.md")
+    assert doc.display == "ipython"
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [
+        (11, "output-block", "torch.int32"),
+        (14, "output-block", "tensor([1, 1, 1], dtype=torch.int32)"),
+        (17, "output-block", "IndexError: index 5 is out of bounds for dimension 0 with size 3"),
+    ]
+    assert doc.claims[-1].expect_error == doc.claims[-1].text
+    assert _blocks("transcript_zh.md") == [6, 8, 10, 13, 16]
+
+
+def test_prompt_sessions_en():
+    doc = _doc("session_en.md")
+    assert doc.display == "repr"
+    assert _claims("session_en.md") == [
+        (6, "doctest", "tensor([2, 4])"),
+        (8, "doctest", "tensor([1], dtype=torch.int32)"),
+        (14, "doctest", "[0, 1, 2]"),
+    ]
+    assert [(b.line, b.kind) for b in doc.blocks] == [(4, "doctest"), (13, "doctest")]
+
+
+def test_prompt_sessions_zh():
+    doc = _doc("session_zh.md")
+    assert [(c.line, c.kind) for c in doc.claims] == [(7, "doctest"), (9, "doctest")]
+    assert doc.claims[1].expect_error == (
+        "TypeError: unsupported operand type(s) for +: 'float' and 'str'")
+    assert [b.line_map for b in doc.blocks] == [[4, 5, 6, 8]]
+    assert doc.blocks[0].tree is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Comments: trailing, knitr "#>", arrows, markers, blocks, approximations, errors, functions
+# ---------------------------------------------------------------------------------------------
+
+
+def test_comment_claims_en():
+    doc = _doc("comments_en.md")
+    got = [(c.line, c.kind, c.text, c.target_line, c.approx, c.function) for c in doc.claims]
+    assert got == [
+        (8, "comment", "tensor(7.)", 8, False, None),
+        (9, "comment", "tensor(2.3333)", 9, False, None),
+        (10, "comment", "tensor(4.)", 10, False, None),
+        (11, "comment", "tensor(2)", 11, False, None),
+        (13, "comment-block", "tensor([0.3333, 0.6667, 1.3333])", 12, False, None),
+        (14, "comment", "2.33", 14, True, None),
+        (15, "comment", "1.53", 15, True, None),
+        (16, "comment", "RuntimeError: shape '[2]' is invalid for input of size 3", 16, False,
+         None),
+        (23, "comment", "torch.Size([3])", 23, False, "show"),
+        (30, "comment", "tensor([2., 4., 8.])", 30, False, "Net.forward"),
+        (36, "comment", "positive", 36, False, None),
+    ]
+    errors = [c.expect_error for c in doc.claims]
+    assert errors[7] == "RuntimeError: shape '[2]' is invalid for input of size 3"
+    assert errors.count(None) == len(errors) - 1
+
+
+def test_comment_claims_zh():
+    doc = _doc("comments_zh.md")
+    got = [(c.line, c.kind, c.text, c.target_line, c.approx, c.function) for c in doc.claims]
+    assert got == [
+        (7, "comment", "tensor([1., 2., 3.])", 7, False, None),
+        (8, "comment", "0.857", 8, True, None),
+        (9, "comment", "3.74", 9, True, None),
+        (12, "comment-block", "tensor([0.6652, 0.0900, 0.2447])", 10, False, None),
+        (13, "comment", "IndexError: index 3 is out of bounds for dimension 0 with size 3", 13,
+         False, None),
+        (17, "comment", "torch.Size([3])", 17, False, "打印形状"),
+    ]
+    assert doc.claims[4].expect_error == doc.claims[4].text
+
+
+def test_comment_claim_in_a_loop_names_the_loop_when_written_below_it():
+    doc = parse_source("for k in range(2):\n    print(k)\n# 0\n# 1\n", "t.py", "python")
+    assert [(c.line, c.kind, c.text, c.stmt) for c in doc.claims] == [
+        (3, "comment-block", "0\n1", 1)]
+
+
+@pytest.mark.parametrize(
+    ("comment", "value"),
+    [
+        ("# 约 0.333", "0.333"),
+        ("# 大约 0.33", "0.33"),
+        ("# ≈ 0.33", "0.33"),
+        ("# ~0.33", "0.33"),
+        ("# about 0.33", "0.33"),
+        ("# approximately 2.72", "2.72"),
+        ("# 0.33 左右", "0.33"),
+        ("# 输出：约 tensor([0.33, 0.67])", "tensor([0.33, 0.67])"),
+        ("# about the same as before", None),
+        ("# 约束条件", None),
+        ("# tensor(0.3333)", None),
+    ],
+)
+def test_approximations(comment, value):
+    assert approximation(comment) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("ValueError: bad value", "ValueError: bad value"),
+        ("torch.OutOfMemoryError: CUDA out of memory.", "torch.OutOfMemoryError: CUDA out of memory."),
+        ("Traceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'a'\n",
+         "KeyError: 'a'"),
+        ("tensor([1.])\nRuntimeError: boom", "RuntimeError: boom"),
+        ("RuntimeError: boom\nbut it went on", None),
+        ("Error: not an exception name", None),
+        ("UserWarning: printed, not raised", None),
+        ("ValueError", None),
+    ],
+)
+def test_expected_error(text, error):
+    assert expected_error(text) == error
+
+
+def test_error_comments_are_claims_on_any_statement():
+    assert claim_text("# 报错：RuntimeError: shape mismatch") == "RuntimeError: shape mismatch"
+    assert claim_text("# ValueError: too many values") == "ValueError: too many values"
+    assert claim_text("# ValueError if the shapes differ") is None
+    doc = parse_source("x = 1 / 0  # ZeroDivisionError: division by zero\n", "t.py", "python")
+    assert [(c.kind, c.expect_error) for c in doc.claims] == [
+        ("comment", "ZeroDivisionError: division by zero")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks: one claim per stored output; shell lines reported, not run
+# ---------------------------------------------------------------------------------------------
+
+
+def test_notebook_outputs_en():
+    doc = _doc("outputs_en.ipynb")
+    assert doc.display == "ipython"
+    got = [(c.cell, c.line, c.output, c.channel, c.text, c.expect_error) for c in doc.claims]
+    assert got == [
+        (2, 1, 1, "stdout", "torch.Size([2, 3])", None),
+        (2, 1, 2, "result", "tensor([[ 0.1, -0.2,  0.3],\n        [ 0.4,  0.5, -0.6]])", None),
+        (3, 1, 2, "stdout", "torch.float32", None),  # output 1 is stderr
+        (4, 1, 2, "display", "torch.Size([3])", None),  # output 1 is a figure
+        (6, 1, 1, "error", "", "RuntimeError: shape '[4]' is invalid for input of size 6"),
+    ]
+    assert [(u.cell, u.line, u.text) for u in doc.unrun] == [
+        (2, 1, "!pip install torch"), (5, 1, "%%bash")]
+    assert [b.cell for b in doc.blocks] == [2, 3, 4, 6]
+    assert all(b.tree is not None for b in doc.blocks)
+
+
+def test_notebook_outputs_zh():
+    doc = _doc("outputs_zh.ipynb")
+    got = [(c.cell, c.line, c.kind, c.output, c.channel, c.text) for c in doc.claims]
+    assert got == [
+        (2, 1, "notebook-output", 1, "stdout", "形状： torch.Size([6])"),
+        (2, 1, "notebook-output", 2, "result", "tensor(15)"),
+        (3, 2, "comment", None, None, "tensor(2.5000)"),
+        (3, 1, "notebook-output", 1, "stdout", "tensor(2.5000)"),
+        (4, 1, "notebook-output", 1, "error", ""),
+    ]
+    assert doc.claims[-1].expect_error == (
+        "IndexError: index 10 is out of bounds for dimension 0 with size 6")
+    assert [(u.cell, u.line, u.text) for u in doc.unrun] == [(3, 1, "%pip install numpy")]
+    magics = doc.blocks[0]
+    assert magics.source.startswith("%matplotlib inline") and magics.tree is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Percent scripts, read by jupytext
+# ---------------------------------------------------------------------------------------------
+
+
+def test_percent_script_en():
+    doc = _doc("percent_en.py")
+    assert (doc.format, doc.display) == ("percent", "ipython")
+    assert _claims("percent_en.py") == [(18, "comment", "tensor(3.)"), (22, "comment", "tensor(6.)")]
+    assert [(b.line, b.line_map) for b in doc.blocks] == [
+        (13, [13, 14, 15, 16, 17, 18]), (22, [22])]
+    assert [(u.line, u.text) for u in doc.unrun] == [(14, "!pip install torch")]
+
+
+def test_percent_script_zh_first_cell_without_marker():
+    doc = _doc("percent_zh.py")
+    assert _claims("percent_zh.py") == [
+        (4, "comment", "tensor(4.)"), (10, "comment", "torch.Size([2, 2])")]
+    assert [(b.line, b.line_map) for b in doc.blocks] == [(1, [1, 2, 3, 4]), (10, [10])]
+
+
+# ---------------------------------------------------------------------------------------------
+# Nothing run that is output; nothing skipped silently
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", [n for n in ALL if n.endswith(".md")])
+def test_output_text_is_never_in_a_block_that_runs(name):
+    doc = _doc(name)
+    run_lines = {line for b in doc.blocks for line in b.line_map}
+    for claim in doc.claims:
+        if claim.kind in ("output-block", "doctest"):
+            assert claim.line not in run_lines, (name, claim.line, claim.text)
+    for orphan in doc.orphans:
+        assert orphan.line not in run_lines, (name, orphan.line, orphan.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```\ntensor([5.])\n```\n",  # an unlabelled fence with nothing before it
+        "Some prose.\n\n    tensor([5.])\n    torch.Size([1])\n",  # an indented block after prose
+        "> tensor([1., 2.])\n> tensor([3.])\n",  # a quote
+        "Output:\n\n```\nx = torch.ones(2)\n```\n",  # announced: output even if it parses
+    ],
+)
+def test_output_looking_regions_without_code_are_orphans_not_blocks(text):
+    doc = parse_source(text, "t.md", "markdown")
+    assert doc.blocks == []
+    assert len(doc.orphans) == 1
+
+
+def test_every_block_carries_its_tree():
+    for name in ALL:
+        for block in _doc(name).blocks:
+            assert (block.tree is None) == (block.syntax_error is not None), (name, block.line)
+
+
+def test_folder_scan_reports_what_it_skipped(tmp_path):
+    (tmp_path / "a.md").write_text("```python\nprint(1)  # 1\n```\n", encoding="utf-8")
+    for folder in (".venv", "build", ".hidden", "lessons"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "b.md").write_text("```python\nx = 1\n```\n", encoding="utf-8")
+    skipped: list[Unrun] = []
+    docs = parse_paths([str(tmp_path)], skipped)
+    assert [Path(d.path).relative_to(tmp_path).as_posix() for d in docs] == ["a.md", "lessons/b.md"]
+    assert sorted((u.line, Path(u.text).name) for u in skipped) == [
+        (0, ".hidden"), (0, ".venv"), (0, "build")]
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_first_row_counts_decorators():
+    import ast
+
+    tree = ast.parse("@staticmethod\n@property\ndef f():\n    pass\n")
+    assert first_row(tree.body[0]) == 1
+
+
+def test_transform_magics_keeps_lines():
+    out = transform_magics("%time x = 1\n!ls\nprint(x)")
+    assert out.count("\n") >= 2 and "print(x)" in out.split("\n")[2]
+
+
+@pytest.mark.parametrize(
+    ("line", "marker"),
+    [("**Output:**", True), ("### 输出", True), ("运行结果如下", True), ("The output is:", True),
+     ("打印结果：", True), ("Let us look at the results of training", False)],
+)
+def test_markers_in_markdown_dress(line, marker):
+    assert is_marker(line) is marker
+
+
+def test_inline_output_after_a_label():
+    assert inline_output("Output: `tensor([1, 2])`") == "tensor([1, 2])"
+    assert inline_output("**输出：** tensor(3.)") == "tensor(3.)"
+    assert inline_output("The output is large") is None
+
+
+@pytest.mark.parametrize(
+    ("lines", "output"),
+    [
+        (["tensor([[1., 2.],", "        [3., 4.]])"], True),
+        (["torch.Size([2, 3])"], True),
+        (["3", "0.5 0.25"], True),
+        (["Parameter containing:", "tensor([1.], requires_grad=True)"], True),
+        (["RuntimeError: boom"], True),
+        (["x = tensor([1.])"], False),
+        (["print(x)"], False),
+        (["Epoch 1 loss 0.25"], False),
+        (["])"], False),
+    ],
+)
+def test_looks_like_output(lines, output):
+    assert looks_like_output(lines) is output
