@@ -17,7 +17,7 @@ from recipes.checker.model import Document
 from recipes.checker.parse import rst
 from recipes.checker.parse.blocks import Builder
 
-_SEPARATOR = re.compile(r"^(?:#{20,}|# ?%%.*)\s*$")
+_SEPARATOR = re.compile(r"^(?:#{20,}|# ?%%).*$")
 # jupytext writes these; a percent-format notebook is not a gallery script
 _JUPYTEXT = re.compile(r"^# %% \[(?:markdown|md|raw)\]|^# ---\s*$|^#\s+jupyter:", re.MULTILINE)
 _DOCSTRING_OPEN = re.compile(r'^\s*[rRuU]?("""|\'\'\')')

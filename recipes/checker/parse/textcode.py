@@ -306,10 +306,37 @@ def is_error_marker(text: str) -> bool:
     return 0 < len(stripped) <= 80 and _ERROR_MARKER.search(stripped) is not None
 
 
+# After a repr's closing bracket, code goes on (``tensor([1]) + 1``, ``.shape``); output does not.
+_CODE_AFTER_REPR = re.compile(r"^\s*(?:[-+*/@%=!&|^.\[]|(?!tensor\(|torch\.|array\()[A-Za-z_])")
+
+
 def is_repr_line(text: str) -> bool:
     """Whether a line is something only an interpreter prints: ``tensor([1.])``, an exception
     line, ``torch.Size([2])``, ``<... object at 0x...>``; such a line is never code."""
-    return _REPR_LINE.match(text.strip()) is not None
+    stripped = text.strip()
+    m = _REPR_LINE.match(stripped)
+    if m is None:
+        return False
+    if re.match(r"[A-Z]\w*(?:Error|Exception|Warning|Interrupt)", stripped):
+        # "RuntimeError: 出现这个错误是因为……" explains an error, it does not show one
+        return not re.search(r"[。，；！？]", stripped)
+    if stripped.endswith(("(", "[")) or "(" not in stripped:
+        return True
+    close = _balanced_end(stripped, stripped.index("("))
+    return close is None or not _CODE_AFTER_REPR.match(stripped[close + 1 :])
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """Index of the bracket closing the one at ``start``, or ``None`` if it stays open."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
 
 
 def is_value_line(text: str) -> bool:
