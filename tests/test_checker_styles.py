@@ -48,9 +48,11 @@ def test_output_fences_en():
         (27, "output-block", "3.0"),
         (35, "output-block", "done torch.float32"),
         (48, "comment", "tensor([2., 3.])"),
+        (57, "output-block", "[1.0, 2.0]"),  # a "python" fence that only shows output
     ]
-    assert _blocks("fences_en.md") == [4, 16, 23, 31, 47]
-    assert _orphans("fences_en.md") == [(41, "tensor([5.])")]
+    assert _blocks("fences_en.md") == [4, 16, 23, 31, 47, 54, 63]
+    assert _orphans("fences_en.md") == [
+        (41, "tensor([5.])"), (67, "$ python train.py\nepoch 1 loss 0.25")]
 
 
 def test_output_fences_zh():
@@ -58,8 +60,9 @@ def test_output_fences_zh():
         (12, "output-block", "tensor([[0, 1],\n        [2, 3]])"),
         (22, "output-block", "tensor(6)"),
         (37, "output-block", "tensor(1.5000)"),
+        (47, "output-block", "[0, 1, 2, 3]"),
     ]
-    assert _blocks("fences_zh.md") == [6, 19, 32]
+    assert _blocks("fences_zh.md") == [6, 19, 32, 43]
     assert _orphans("fences_zh.md") == [(28, "torch.Size([2, 2])")]
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from recipes.checker.model import Document
 from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
-from recipes.checker.parse.markers import inline_output
+from recipes.checker.parse.markers import SHELL_LINE, inline_output
 
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pytb", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
@@ -157,8 +157,12 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         if any(ln.lstrip().startswith(">>>") for ln in body):
             b.code(body, region.first)
             return
-    if lang in _PY_LANGS:
+    if lang in _PY_LANGS and looks_like_output(body):
+        _unlabelled(b, region, after_code_is_output=True)  # highlighted as Python, shows output
+    elif lang in _PY_LANGS:
         b.code(body, region.first)
+    elif any(SHELL_LINE.match(ln) for ln in body):
+        _shell_session(b, region)
     elif lang in _OUT_LANGS:
         b.output(body, region.first, labelled=True)
     elif lang == "":
@@ -166,6 +170,16 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
     else:
         b.prose("x")  # another language (bash, json): neither code nor output of the page
         b.marker = False
+
+
+def _shell_session(b: Builder, region: _Region) -> None:
+    """Shell commands (``$ python train.py``, ``pip install``) and what they print: not this
+    page's Python, and not the output of its last block; reported when it shows output."""
+    if b.marker or b.adjacent or looks_like_output(region.lines):
+        b.orphan("\n".join(region.lines), region.first,
+                 "a shell session: its output comes from the command, not from a code block")
+    b.prose("x")
+    b.marker = False
 
 
 def _unlabelled(b: Builder, region: _Region, *, after_code_is_output: bool) -> None:
