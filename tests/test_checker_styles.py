@@ -107,6 +107,7 @@ def test_labelled_outputs_zh():
 
 def test_jupyter_export_en():
     doc = _doc("jupyter_export_en.md")
+    assert doc.display == "ipython"
     assert [(c.line, c.kind) for c in doc.claims] == [
         (12, "output-block"), (22, "output-block"), (38, "output-block"), (52, "comment")]
     assert doc.claims[0].text == "tensor([5.])"
@@ -117,6 +118,7 @@ def test_jupyter_export_en():
 
 def test_jupyter_export_zh():
     doc = _doc("jupyter_export_zh.md")
+    assert doc.display == "ipython"
     assert [(c.line, c.kind, c.target_line) for c in doc.claims] == [
         (15, "output-block", 7), (24, "output-block", 20)]
     assert doc.claims[0].text == "torch.Size([2, 2])"

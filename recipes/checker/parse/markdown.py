@@ -206,6 +206,8 @@ def _indented_block(b: Builder, region: _Region) -> None:
     if any(ln.lstrip().startswith(">>>") for ln in body) and not b.marker:
         b.code(body, region.first)
         return
+    if b.adjacent and not b.marker:
+        b.display = "ipython"  # Jupyter's export: the outputs are what a notebook displayed
     _unlabelled(b, region, after_code_is_output=True)
 
 
