@@ -302,6 +302,7 @@ def test_text_zh_glued_numbered_and_error_marker():
     ("print(x.is_leaf) False叶子节点", ("print(x.is_leaf)", "False", "叶子节点")),
     ('print("loss:", l) loss: 0.25', ('print("loss:", l)', "loss: 0.25", None)),
     ("x.requires_grad True", ("x.requires_grad", "True", None)),
+    ("t = torch.full((2,), 1) tensor([1, 1])", ("t = torch.full((2,), 1)", "tensor([1, 1])", None)),
 ])
 def test_split_code_output(line, split):
     assert split_code_output(line) == split
@@ -311,7 +312,8 @@ def test_split_code_output(line, split):
     "PyTorch 2.0",  # a name and a number is prose
     "Node.js 18",
     "0 6",  # two printed values
-    "x = 5 6",  # an assignment shows nothing
+    "x = 5 6",  # an assignment claims only a repr
+    "n = len(a) 3",
     "print(x)",  # parses: nothing to split
     "SGD (",
 ])

@@ -219,7 +219,7 @@ def _numbered_region(lines: list[str], i: int) -> _Region | None:
         split = split_code_output(ln) if line_kind(ln) != "strong" else None
         if split is not None:
             ln = split[0]
-            region.claims.append((row, split[1], "comment"))
+            region.claims.append((row, split[1], _claim_kind(ln)))
         region.lines.append(ln)
     if any(ln.rstrip().endswith(":") for ln in region.lines):
         region.lines = reindent(region.lines)
@@ -313,6 +313,12 @@ def _ends_on_output(stripped: str, out: list[str]) -> bool:
     return tree is not None and len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr)
 
 
+def _claim_kind(code: str) -> str:
+    """``assignment`` for a value claimed for ``x = ...``, ``comment`` for what a line shows."""
+    tree = parse_line(code)
+    return "assignment" if tree is not None and isinstance(tree.body[0], ast.Assign) else "comment"
+
+
 def _split_output_line(raw: str, lines: list[str], j: int, region: _Region) -> int | None:
     """Take a line holding a statement and its output into ``region``: the next line to read.
 
@@ -332,7 +338,7 @@ def _split_output_line(raw: str, lines: list[str], j: int, region: _Region) -> i
         more_text = [ln.strip() for ln in more]
         printed = "\n".join([printed, *more_text])
         j = end
-    region.claims.append((len(region.lines), printed, "comment"))
+    region.claims.append((len(region.lines), printed, _claim_kind(code)))
     region.glued = glued
     return j
 

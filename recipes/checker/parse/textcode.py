@@ -391,8 +391,9 @@ def split_code_output(line: str) -> tuple[str, str, str | None] | None:
 
     ``print(c.shape) torch.Size([2, 3])``, ``x.dtype torch.float32``, ``a + b tensor([5, 7])``:
     the line does not parse, the text before some space is one statement that shows a value (a
-    call of ``print`` or a bare expression) and the rest reads as printed output. ``None`` when
-    the line is not such a pair.
+    call of ``print`` or a bare expression) and the rest reads as printed output. An assignment
+    followed by a repr (``t = torch.ones(2) tensor([1., 1.])``) names the value assigned.
+    ``None`` when the line is not such a pair.
     """
     text = line.strip()
     if not text or _try_parse(text) is not None:
@@ -409,11 +410,17 @@ def split_code_output(line: str) -> tuple[str, str, str | None] | None:
         elif ch == " " and depth == 0 and i + 1 < len(text) and text[i + 1] != " ":
             head = text[:i].rstrip()
             tree = _try_parse(head)
-            if (tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr)
-                    or isinstance(tree.body[0].value, ast.Constant)):
-                continue  # "0 6" is two printed values, not a statement and its output
+            stmt = tree.body[0] if tree is not None and len(tree.body) == 1 else None
             tail, glued = cut_glue(text[i + 1 :], code=True)
-            if _printed(tail, tree.body[0].value):
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(
+                stmt.targets[0], ast.Name
+            ):
+                if is_repr_line(tail.split("\n", 1)[0]):
+                    return head, tail, glued  # ``t = torch.full((2,), 1) tensor([1, 1])``: t
+                continue
+            if not isinstance(stmt, ast.Expr) or isinstance(stmt.value, ast.Constant):
+                continue  # "0 6" is two printed values, not a statement and its output
+            if _printed(tail, stmt.value):
                 return head, tail, glued
     return None
 
