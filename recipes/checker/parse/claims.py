@@ -12,7 +12,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-from recipes.checker.model import Block, Claim
+from recipes.checker.model import Block, Claim, ClaimKind
 from recipes.checker.parse.textcode import CJK_RE, has_cjk
 
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -395,72 +395,92 @@ def comment_claims(block: Block, tree: ast.Module) -> list[Claim]:
     called. There only ``print`` calls and exceptions can be claimed, since a bare expression in a
     function shows nothing and a comment on an assignment there annotates (``# [N, 32, 26, 26]``).
     """
-    lines = block.source.split("\n")
-    comments = _comments(block.source)
-    by_row = {c.row: c for c in comments}
-    scopes = _scopes(tree)
-    claims: list[Claim] = []
-    used: set[int] = set()
+    return _ClaimReader(block, tree).read()
 
-    def add(row: int, kind: str, found: tuple[str, bool], node: ast.stmt) -> None:
-        text, approx = found
-        marker = text == "" or bool(CLAIM_MARKER.match(_comment_body(by_row[row].text)[0]))
-        full = text if approx else _gather(by_row, used, row, text, marker,
-                                           below=kind == "comment-block")
-        if not full:
+
+class _ClaimReader:
+    """Reads one block's comments in order; a comment joined to an earlier claim is used up."""
+
+    def __init__(self, block: Block, tree: ast.Module) -> None:
+        self.block = block
+        self.lines = block.source.split("\n")
+        self.comments = _comments(block.source)
+        self.by_row = {c.row: c for c in self.comments}
+        self.scopes = _scopes(tree)
+        self.claims: list[Claim] = []
+        self.used: set[int] = set()
+
+    def read(self) -> list[Claim]:
+        for c in self.comments:
+            if c.row in self.used or c.row in self.scopes.excluded:
+                continue
+            if c.trailing:
+                self._trailing(c)
+            else:
+                self._below(c)
+        return self.claims
+
+    def _trailing(self, c: _Comment) -> None:
+        """A comment at the end of a statement's last line: ``print(t)  # tensor([1])``."""
+        node = self.scopes.simple_end.get(c.row)
+        if node is None:
             return
-        used.add(row)
-        start = row if text else row + 1  # after a bare "# 输出：" the output starts below it
-        claims.append(Claim(
-            block.file, block.file_line(start), kind, full, block.file_line(node.lineno),
-            stmt=node.lineno, cell=block.cell, expect_error=expected_error(full), approx=approx,
-            function=scopes.function.get(row),
-        ))
-
-    for c in comments:
-        if c.row in used or c.row in scopes.excluded:
-            continue
-        in_function = c.row in scopes.function
-        if c.trailing:
-            node = scopes.simple_end.get(c.row)
-            if node is None:
-                continue
-            kind = _claimable(node)
-            if in_function and kind != "print":
-                kind = None
-            literals = _literals(node)
-            if kind is None:
-                error = _error_claim(_comment_body(c.text)[0])
-                if error is not None:
-                    add(c.row, "comment", (error, False), node)
-                continue
-            found = _claim_of(c.text, literals, strict=kind == "assign")
-            if found is not None:
-                value = kind == "assign" and expected_error(found[0]) is None
-                add(c.row, "assignment" if value else "comment", found, node)
-            continue
-        prev = c.row - 1  # only the first comment line right after code opens a claim
-        if prev < 1 or prev in by_row and not by_row[prev].trailing or not lines[prev - 1].strip():
-            continue
-        node = scopes.simple_end.get(prev)
-        top = scopes.top.get(prev)
-        if node is None or top is None:
-            continue
         kind = _claimable(node)
-        if in_function and kind == "expr":
+        if c.row in self.scopes.function and kind != "print":
+            kind = None
+        if kind is None:
+            self._error(c, "comment", node)
+            return
+        found = _claim_of(c.text, _literals(node), strict=kind == "assign")
+        if found is not None:
+            value = kind == "assign" and expected_error(found[0]) is None
+            self._add(c.row, "assignment" if value else "comment", found, node)
+
+    def _below(self, c: _Comment) -> None:
+        """A comment line right below a statement (the first of a block of them)."""
+        prev = c.row - 1
+        if prev < 1 or (prev in self.by_row and not self.by_row[prev].trailing):
+            return
+        if not self.lines[prev - 1].strip():
+            return
+        node = self.scopes.simple_end.get(prev)
+        top = self.scopes.top.get(prev)
+        if node is None or top is None:
+            return
+        kind = _claimable(node)
+        if c.row in self.scopes.function and kind == "expr":
             kind = None
         if kind == "assign" or (kind is None and not _contains_print(top)):
-            error = _error_claim(_comment_body(c.text)[0])
-            if error is not None:
-                add(c.row, "comment-block", (error, False), node)
-            continue
+            self._error(c, "comment-block", node)
+            return
         # a comment left of the statement's indentation is about the whole compound statement
         nested = c.col < node.col_offset
         target = node if kind in ("print", "expr") and not nested else top
         found = _claim_of(c.text, _literals(top), strict=False)
         if found is not None:
-            add(c.row, "comment-block", found, target)
-    return claims
+            self._add(c.row, "comment-block", found, target)
+
+    def _error(self, c: _Comment, kind: ClaimKind, node: ast.stmt) -> None:
+        """Any statement can be claimed to raise: ``x.view(3)  # RuntimeError: ...``."""
+        error = _error_claim(_comment_body(c.text)[0])
+        if error is not None:
+            self._add(c.row, kind, (error, False), node)
+
+    def _add(self, row: int, kind: ClaimKind, found: tuple[str, bool], node: ast.stmt) -> None:
+        text, approx = found
+        marker = text == "" or bool(CLAIM_MARKER.match(_comment_body(self.by_row[row].text)[0]))
+        full = text if approx else _gather(self.by_row, self.used, row, text, marker,
+                                           below=kind == "comment-block")
+        if not full:
+            return
+        self.used.add(row)
+        start = row if text else row + 1  # after a bare "# 输出：" the output starts below it
+        block = self.block
+        self.claims.append(Claim(
+            block.file, block.file_line(start), kind, full, block.file_line(node.lineno),
+            stmt=node.lineno, cell=block.cell, expect_error=expected_error(full), approx=approx,
+            function=self.scopes.function.get(row),
+        ))
 
 
 def _gather(by_row: dict[int, _Comment], used: set[int], first_row: int, text: str, marker: bool,

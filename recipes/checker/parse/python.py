@@ -39,7 +39,8 @@ def read(text: str, file: str) -> Document:
             f"globals().update({{k: v for k, v in vars(_importlib.import_module({name!r})).items()"
             f" if not k.startswith('__')}})"
         )
-        blocks.append(Block(file, 1, source, [1] * source.count("\n") + [1], kind="module"))
+        blocks.append(Block(file, 1, source, [1] * source.count("\n") + [1], kind="module",
+                            tree=ast.parse(source)))
     else:
         block = make_block(file, lines, list(range(1, len(lines) + 1)))
         if block is not None:
