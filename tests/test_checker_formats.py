@@ -329,3 +329,15 @@ def test_output_lines():
         assert is_value_line(line), line
     for line in ["x = torch.ones(2)", "print(x)", "torch.ones(2)", "import torch"]:
         assert not is_repr_line(line), line
+
+
+def test_output_in_a_block_labelled_python_is_never_run():
+    page = ('<pre><code class="language-python">x = torch.ones(2)\nx\n</code></pre>\n'
+            '<pre><code class="language-python">tensor([1., 1.])\n</code></pre>\n')
+    doc = parse_source(page, "p.html", "html")
+    claims = [(c.line, c.kind, c.text) for c in doc.claims]
+    assert claims == [(4, "output-block", "tensor([1., 1.])")]
+    text = ".. code-block:: python\n\n   x = 1\n   x\n\n.. code-block:: python\n\n   1\n"
+    doc = parse_source(text, "p.rst", "rst")
+    assert [b.line_map for b in doc.blocks] == [[3, 4]]
+    assert [(c.line, c.text) for c in doc.claims] == [(8, "1")]

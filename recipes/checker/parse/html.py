@@ -172,9 +172,11 @@ def read(text: str, file: str) -> Document:
             if item.cell is not None and item.cell == code_cell:
                 b.marker = True  # each output of a notebook cell is a claim about that cell
             b.output(lines, item.line, labelled=True)
-        elif python or _INPUT_AREA.search(item.context):
+        elif _INPUT_AREA.search(item.context) or (python and not looks_like_output(lines)):
             b.code(lines, item.line)
             code_cell = item.cell
+        elif python:  # output pasted into a block labelled Python: shown, never run
+            b.output(lines, item.line, labelled=True)
         elif b.marker or looks_like_output(lines):
             b.output(lines, item.line, labelled=True)
         elif looks_like_python(lines):

@@ -156,7 +156,13 @@ class _Reader:
             # write it): the marker says what it is
             self.b.marker = True
             self._output(body.lines, body.start, labelled=True)
-        elif name in ("testcode", "doctest", "jupyter-execute") or arg in _PY_LANGS:
+        elif name in ("testcode", "doctest", "jupyter-execute"):
+            self._code(body.lines, body.start)
+        elif arg in _PY_LANGS and not body.lines[0].lstrip().startswith(">>>") \
+                and looks_like_output(body.lines):
+            # output pasted into a block labelled Python: shown, never run
+            self._output(body.lines, body.start, labelled=True)
+        elif arg in _PY_LANGS:
             self._code(body.lines, body.start)
         elif arg in _OUT_LANGS:
             self._output(body.lines, body.start, labelled=True)
