@@ -61,8 +61,9 @@ def test_output_fences_zh():
         (22, "output-block", "tensor(6)"),
         (37, "output-block", "tensor(1.5000)"),
         (47, "output-block", "[0, 1, 2, 3]"),
+        (55, "output-block", "torch.Size([4])"),  # a "bash" fence that shows output
     ]
-    assert _blocks("fences_zh.md") == [6, 19, 32, 43]
+    assert _blocks("fences_zh.md") == [6, 19, 32, 43, 51]
     assert _orphans("fences_zh.md") == [(28, "torch.Size([2, 2])")]
 
 
@@ -81,9 +82,16 @@ def test_labelled_outputs_en():
         (47, "output-block", "Traceback (most recent call last):\n"
                              '  File "<stdin>", line 1, in <module>\n'
                              "RuntimeError: shape '[3]' is invalid for input of size 2"),
+        (60, "output-block", "epoch 0 loss 0.50\nepoch 1 loss 0.25"),  # announced, not Python
+        (69, "output-block", "Traceback (most recent call last):\n"
+                             '  File "<stdin>", line 1, in <module>\n'
+                             "RuntimeError: inconsistent tensor size, expected tensor [2] and src "
+                             "[3] to have the same number of elements, but got 2 and 3 elements "
+                             "respectively"),
     ]
-    assert [c.target_line for c in doc.claims] == [4, 18, 26, 35, 41]
-    assert doc.claims[-1].expect_error == "RuntimeError: shape '[3]' is invalid for input of size 2"
+    assert [c.target_line for c in doc.claims] == [4, 18, 26, 35, 41, 53, 65]
+    assert doc.claims[4].expect_error == "RuntimeError: shape '[3]' is invalid for input of size 2"
+    assert doc.claims[6].expect_error.startswith("RuntimeError: inconsistent tensor size")
 
 
 def test_labelled_outputs_zh():
@@ -109,11 +117,15 @@ def test_jupyter_export_en():
     doc = _doc("jupyter_export_en.md")
     assert doc.display == "ipython"
     assert [(c.line, c.kind) for c in doc.claims] == [
-        (12, "output-block"), (22, "output-block"), (38, "output-block"), (52, "comment")]
+        (12, "output-block"), (22, "output-block"), (38, "output-block"), (52, "comment"),
+        (60, "output-block")]
     assert doc.claims[0].text == "tensor([5.])"
     assert doc.claims[1].text.split() == ["0", "tensor([0.])", "1", "tensor([5.])", "5.0"]
     assert doc.claims[2].expect_error == "RuntimeError: shape '[2]' is invalid for input of size 1"
-    assert _blocks("jupyter_export_en.md") == [4, 17, 34, 51]
+    assert _blocks("jupyter_export_en.md") == [4, 17, 34, 51, 55]
+    magics = doc.blocks[-1]
+    assert magics.tree is not None and "%matplotlib inline" in magics.source
+    assert [(u.line, u.text) for u in doc.unrun] == [(56, "!pip install torchvision")]
 
 
 def test_jupyter_export_zh():

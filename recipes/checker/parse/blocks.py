@@ -221,7 +221,12 @@ class Builder:
 
     def code(self, lines: list[str], first_line: int, *, inline: bool = False,
              line_map: list[int] | None = None,
-             flat_claims: list[tuple[int, str, str]] | None = None) -> None:
+             flat_claims: list[tuple[int, str, str]] | None = None,
+             magics: bool = False) -> None:
+        """Add a code block (a doctest block when it holds ``>>>`` examples).
+
+        ``magics``: notebook-style code, whose shell commands are recorded as not run.
+        """
         line_map = line_map or list(range(first_line, first_line + len(lines)))
         text = "\n".join(lines)
         if any(ln.lstrip().startswith(">>>") for ln in lines):
@@ -229,7 +234,9 @@ class Builder:
                                   line_of=lambda off: line_map[min(off, len(line_map) - 1)])
         else:
             block = make_block(self.file, lines, line_map, inline=inline,
-                               flat_claims=flat_claims)
+                               flat_claims=flat_claims, magics=magics)
+            if magics:
+                self.unrun.extend(shell_lines(lines, line_map))
         if block is not None:
             self.blocks.append(block)
             self.adjacent = True

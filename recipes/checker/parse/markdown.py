@@ -9,6 +9,7 @@ fence; ``Out[3]:`` in an IPython transcript; the wanted output of a ``>>>`` sess
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 
@@ -16,9 +17,12 @@ from recipes.checker.model import Document
 from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
 from recipes.checker.parse.markers import SHELL_LINE, inline_output
 
-_PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pytb", "pyodide"}
+_PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
-              "result", "stdout", "log", "shell-session"}
+              "result", "stdout", "log", "shell-session", "pytb"}
+# Languages some blogs highlight output with; their fences are output only when they read so.
+_LOOSE_LANGS = {"bash", "sh", "shell", "zsh", "cmd", "powershell", "bat"}
+_MAGIC = re.compile(r"^\s*[%!]")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
 _QUOTE = re.compile(r"^ {0,3}>")
 _IN_PROMPT = re.compile(r"^In\s*\[\d*\]:\s?(.*)$")
@@ -157,19 +161,35 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         if any(ln.lstrip().startswith(">>>") for ln in body):
             b.code(body, region.first)
             return
-    if lang in _PY_LANGS and looks_like_output(body):
+    if lang in _PY_LANGS and _shows_output(b, body):
         _unlabelled(b, region, after_code_is_output=True)  # highlighted as Python, shows output
     elif lang in _PY_LANGS:
-        b.code(body, region.first)
+        b.code(body, region.first, magics=any(_MAGIC.match(ln) for ln in body))
     elif any(SHELL_LINE.match(ln) for ln in body):
         _shell_session(b, region)
     elif lang in _OUT_LANGS:
         b.output(body, region.first, labelled=True)
     elif lang == "":
         _unlabelled(b, region, after_code_is_output=not looks_like_python(body))
+    elif lang in _LOOSE_LANGS and looks_like_output(body):
+        _unlabelled(b, region, after_code_is_output=True)
     else:
         b.prose("x")  # another language (bash, json): neither code nor output of the page
         b.marker = False
+
+
+def _shows_output(b: Builder, body: list[str]) -> bool:
+    """Whether a fence labelled Python holds output: reprs only, or, announced or right after
+    code, text that is not Python at all (``Epoch 1 loss 0.25``)."""
+    if looks_like_output(body):
+        return True
+    if not (b.marker or b.adjacent) or looks_like_python(body):
+        return False
+    try:
+        ast.parse("\n".join(body))
+    except (SyntaxError, ValueError):
+        return not any(_MAGIC.match(ln) for ln in body)
+    return False
 
 
 def _shell_session(b: Builder, region: _Region) -> None:
