@@ -471,3 +471,14 @@ def test_inline_output_after_a_label():
 )
 def test_looks_like_output(lines, output):
     assert looks_like_output(lines) is output
+
+
+def test_stored_output_of_an_empty_cell_is_an_orphan():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    nb = new_notebook(cells=[new_code_cell("", outputs=[
+        new_output("stream", name="stdout", text="tensor([1])\n")])])
+    doc = parse_source(nbformat.writes(nb), "n.ipynb", "notebook")
+    assert doc.blocks == []
+    assert [(o.cell, o.line, o.text) for o in doc.orphans] == [(1, 1, "tensor([1])")]

@@ -6,7 +6,7 @@ import re
 import warnings
 from typing import Literal
 
-from recipes.checker.model import Claim, Document, Unrun, UsageError
+from recipes.checker.model import Claim, Document, Orphan, Unrun, UsageError
 from recipes.checker.parse.blocks import make_block, shell_lines
 
 Channel = Literal["stdout", "result", "display", "error"]
@@ -34,10 +34,13 @@ def read(text: str, file: str) -> Document:
             continue
         line_map = list(range(1, len(lines) + 1))
         block = make_block(file, lines, line_map, cell=index, magics=True)
+        claims = output_claims(file, index, block.line if block else 1, cell.get("outputs", []))
         if block is None:
+            doc.orphans.extend(Orphan(1, c.text, "stored output of an empty cell", cell=index)
+                               for c in claims)
             continue
         doc.unrun.extend(shell_lines(lines, line_map, cell=index))
-        block.claims.extend(output_claims(file, index, block.line, cell.get("outputs", [])))
+        block.claims.extend(claims)
         doc.blocks.append(block)
     return doc
 
