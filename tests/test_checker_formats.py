@@ -254,6 +254,8 @@ def test_text_en_code_and_output_on_one_line():
         ("code", [15]),
         ("code", [18, 19]),
         ("code", [25]),
+        ("code", [29, 30]),  # In [1]: and its ...: continuation, prompts cut off
+        ("code", [32]),
     ]
     assert _claims("text_en.txt") == [
         (7, "comment", "torch.Size([3])"),
@@ -266,11 +268,14 @@ def test_text_en_code_and_output_on_one_line():
         (22, "output-block", "tensor([[0, 1],\n[2, 3]])"),
         (26, "output-block", "RuntimeError: The size of tensor a (3) must match the size of "
                              "tensor b (2) at non-singleton dimension 0"),
+        (31, "output-block", "tensor(3)"),  # Out[1]:
+        (34, "output-block", "tensor([[0],\n        [1],\n        [2]])"),  # after "Out[2]:"
     ]
     doc = parse_file(FORMATS / "text_en.txt")
     assert doc.blocks[0].source.split("\n")[3:] == ["print(a.shape)", "a.dtype", "a + b",
                                                     "print(a.sum().item())"]
-    assert doc.blocks[-1].claims[0].expect_error.startswith("RuntimeError: The size")
+    assert doc.blocks[4].claims[0].expect_error.startswith("RuntimeError: The size")
+    assert doc.blocks[5].source == "v = torch.arange(3)\nv.sum()"
 
 
 def test_text_zh_glued_numbered_and_error_marker():

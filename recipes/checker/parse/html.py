@@ -3,10 +3,11 @@
 Where a ``<pre>`` sits says what it is: inside a Jupyter export's input area (classic nbconvert
 ``div.input_area``, JupyterLab ``jp-InputArea``), a highlighted Python block (``language-python``,
 pygments ``div.highlight-python``) it is code; inside an output area (``div.output_area``,
-``jp-OutputArea-output``, ``pre.output``, sphinx-gallery's ``sphx-glr-script-out``) it is output,
-one claim per output of a notebook cell. An unlabelled ``<pre>`` is output when a marker
-("Output:", "输出：") announced it or when it reads as output, and only then, if it reads as
-Python, code. Prompts (``In [3]:``), line-number gutters and copy buttons are neither.
+``jp-OutputArea-output``, Quarto's ``cell-output``, ``pre.output``, sphinx-gallery's
+``sphx-glr-script-out``) it is output, one claim per output of a notebook cell. An unlabelled
+``<pre>`` is output when a marker ("Output:", "输出：") announced it or when it reads as output,
+and only then, if it reads as Python, code. Prompts (``In [3]:``), line-number gutters and copy
+buttons are neither.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _CELL = re.compile(r"\b(?:code_cell|jp-CodeCell|nbinput|jupyter_cell|cell)\b")
 _OUTPUT_AREA = re.compile(
     r"\b(?:output_area|output_subarea|output_text|output_stream|output_result|output_error"
     r"|output_execute_result|jp-OutputArea(?:-output|-child)?|jp-RenderedText|cell_output"
+    r"|cell-output(?:-stdout|-display|-error)?"
     r"|nboutput|sphx-glr-script-out|highlight-(?:none|text|output|console))\b"
 )
 _OUTPUT_OWN = re.compile(

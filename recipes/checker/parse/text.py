@@ -26,6 +26,9 @@ from recipes.checker.parse.textcode import (
     split_numbered,
 )
 
+_IN_PROMPT = re.compile(r"^\s*In\s*\[\s*\d*\s*\]:\s?(.*)$")
+_CONT_PROMPT = re.compile(r"^\s*\.{3,}:\s?(.*)$")
+_OUT_PROMPT = re.compile(r"^\s*Out\s*\[\s*\d*\s*\]:\s*(.*)$")
 _NUMBERED_LINE = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
 
 
@@ -123,6 +126,10 @@ def read(text: str, file: str) -> Document:
             b.code(lines[i:j], i + 1)
             i = j
             continue
+        prompt = _ipython_prompt(lines, i)
+        if prompt is not None:
+            i = _read_prompt(b, lines, i, prompt)
+            continue
         if b.marker:
             j, out_lines = i, []
             while j < n:
@@ -174,6 +181,30 @@ def read(text: str, file: str) -> Document:
         _code(b, region)
         i = region.end
     return b.document("text")
+
+
+def _ipython_prompt(lines: list[str], i: int) -> re.Match[str] | None:
+    return _IN_PROMPT.match(lines[i]) or _OUT_PROMPT.match(lines[i])
+
+
+def _read_prompt(b: Builder, lines: list[str], i: int, prompt: re.Match[str]) -> int:
+    """An IPython transcript: ``In [3]:`` code (continued by ``...:``), ``Out[3]:`` its value."""
+    if prompt.re is _IN_PROMPT:
+        code = [prompt.group(1)]
+        j = i + 1
+        while j < len(lines) and _CONT_PROMPT.match(lines[j]):
+            code.append(_CONT_PROMPT.match(lines[j]).group(1))
+            j += 1
+        if any(ln.strip() for ln in code):
+            b.code(code, i + 1)
+        return j
+    first = i if prompt.group(1).strip() else i + 1  # "Out[4]:" alone: the value follows
+    end, out_lines, glued = output_run([prompt.group(1), *lines[i + 1 :]], first - i)
+    b.marker = True  # the prompt says the value is the output of the cell before it
+    b.output(out_lines, first + 1, labelled=True)
+    if glued is not None:
+        b.prose(glued)
+    return i + max(end, 1)
 
 
 def _code(b: Builder, region: _Region) -> None:
