@@ -49,8 +49,23 @@ def test_all_claims_hold_exits_0(tmp_path, capsys):
     path.write_text("Sums\n\n```python\nprint(sum([1, 2, 3]))  # 6\n```\n", encoding="utf-8")
     assert _check(str(path)) == 0
     out = capsys.readouterr().out
-    assert "claims 1: 1 ok, 0 wrong" in out
-    assert "all claims hold and all blocks run" in out
+    assert "claims 1: 1 verified, 0 wrong" in out
+    assert "all 1 claims verified and all 1 blocks run" in out
+
+
+def test_summary_never_says_all_hold_while_a_claim_was_not_verified(tmp_path, capsys):
+    path = tmp_path / "random.md"
+    path.write_text("```python\nimport torch\nprint(torch.rand(2).shape)  # torch.Size([2])\n"
+                    "print(torch.rand(1))  # tensor([0.5000])\n"
+                    "print(torch.__version__)  # 2.0.1\n```\n", encoding="utf-8")
+    assert _check(str(path)) == 0
+    out = capsys.readouterr().out
+    assert "claims 3: 1 verified, 0 wrong, 0 failing, 1 unverifiable, 1 environment" in out
+    assert "1 of 3 claims verified, 2 could not be verified" in out
+    assert "all" not in out.splitlines()[-1]
+    # --strict makes unverified claims fail the run (for CI)
+    assert _check(str(path), "--strict", "--quiet") == 1
+    assert "2 claims not verified (--strict)" in capsys.readouterr().out
 
 
 def test_wrong_claim_exits_1_and_json_has_the_full_report(tmp_path, capsys):
@@ -82,5 +97,5 @@ def test_quiet_prints_only_counts(tmp_path, capsys):
     path.write_text("```python\nprint(3)  # 4\n```\n", encoding="utf-8")
     assert _check(str(path), "--quiet") == 1
     out = capsys.readouterr().out
-    assert "claims 1: 0 ok, 1 wrong" in out
+    assert "claims 1: 0 verified, 1 wrong" in out
     assert "claimed" not in out  # no diff table

@@ -263,8 +263,7 @@ def test_machine_dependent_sources():
         "print(os.getcwd(), platform.python_version())\n"
         "start = time.perf_counter()\n"
         "print(f'{time.perf_counter() - start:.4f} s')\n"
-    ) == [set(), {"env"}, {"device"}, {"device"}, {"device"}, {"device"}, {"env"}, {"env"},
-          {"env"}]
+    ) == [set(), {"env"}, {"env"}, {"env"}, {"device"}, {"device"}, {"env"}, {"env"}, {"env"}]
 
 
 def test_the_range_a_random_call_fixes():

@@ -47,7 +47,7 @@ def test_english_markdown_verdicts(results):
     res = results["claims_en.md"]
     assert _claims(res) == [
         (10, "ok"), (11, "wrong"),
-        (19, "ok"), (21, "ok"), (22, "ok"), (23, "wrong"), (24, "ok"),
+        (19, "ok"), (21, "ok"), (22, "ok"), (23, "wrong"), (24, "wrong"),
         (37, "ok"),
         (46, "ok"), (48, "ok"), (52, "wrong"),
         (59, "unverifiable"), (61, "ok"), (62, "ok"),

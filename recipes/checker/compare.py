@@ -217,12 +217,12 @@ class Judgement:
     diff: str = ""
 
 
-_OBJECT_AT = re.compile(r"<([\w.]+) object at (0x[0-9a-fA-F]+)>")
+_OBJECT_AT = re.compile(r"<([\w.]+) object at ")
 
 
 def _same_display(text: str) -> str:
     """``<X object at 0x..>`` (repr) and ``<X at 0x..>`` (IPython) name the same object."""
-    return _OBJECT_AT.sub(r"<\1 at \2>", text)
+    return _OBJECT_AT.sub(r"<\1 at ", text)
 
 
 _DEVICE_ARG = re.compile(r",?\s*device=(?:'[\w:]+'|device\(type='\w+'(?:, index=\d+)?\))")
@@ -256,7 +256,8 @@ def judge(
         return _ENVIRONMENT
     shows_device = False
     if "device" in taint:
-        if _DEVICE_ONLY.match(claim.strip()) or _DEVICE_ONLY.match(actual.strip()):
+        if _DEVICE_ONLY.match(claim.strip()) or _DEVICE_ONLY.match(actual.strip()) or \
+                actual.strip() in ("True", "False"):
             return _ENVIRONMENT
         shows_device = bool(_ACCELERATOR.search(claim))
         claim, actual = _DEVICE_ARG.sub("", claim), _DEVICE_ARG.sub("", actual)

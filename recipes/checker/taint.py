@@ -57,6 +57,7 @@ _ENV_CALLS = {
     "torch.cuda.current_device", "torch.cuda.memory_allocated", "torch.cuda.memory_reserved",
     "torch.cuda.max_memory_allocated", "torch.cuda.is_bf16_supported",
     "torch.backends.mps.is_available", "torch.backends.mps.is_built",
+    "torch.accelerator.current_accelerator",
     "torch.backends.cudnn.version", "torch.backends.cudnn.is_available",
     "torch.get_num_threads", "torch.get_num_interop_threads", "torch.accelerator.is_available",
     "torch.accelerator.current_accelerator", "torch.cuda.get_device_capability",
@@ -142,8 +143,11 @@ class Nondeterminism:
         stored = _stored_names(stmt)
         self._record_ranges(stmt)
         if dep:
+            # ``is_available()`` shown is the machine; a name chosen by it is a device
+            kept: set[Family] = {"device" if f == "env" and self._chooses_device(stmt) else f
+                                 for f in dep}
             for name in stored | _receivers(stmt):
-                self.tainted.setdefault(name, set()).update(dep)
+                self.tainted.setdefault(name, set()).update(kept)
         else:
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Assign):
@@ -151,6 +155,9 @@ class Nondeterminism:
                         if isinstance(target, ast.Name):
                             self.tainted.pop(target.id, None)
         return dep
+
+    def _chooses_device(self, stmt: ast.stmt) -> bool:
+        return any(self._resolve(c.func) in _DEVICE_CHOICE for c in _calls(stmt))
 
     def _record_ranges(self, stmt: ast.stmt) -> None:
         if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
@@ -227,8 +234,6 @@ class Nondeterminism:
         if "generator" in kwargs or "random_state" in kwargs and _kw_not_none(call, "random_state"):
             return None
         last = name.rsplit(".", 1)[-1]
-        if name in _DEVICE_CHOICE:
-            return "device"
         if name in _ENV_CALLS:
             return "env"
         if name in ("id", "builtins.id") or last == "data_ptr":
