@@ -482,3 +482,15 @@ def test_stored_output_of_an_empty_cell_is_an_orphan():
     doc = parse_source(nbformat.writes(nb), "n.ipynb", "notebook")
     assert doc.blocks == []
     assert [(o.cell, o.line, o.text) for o in doc.orphans] == [(1, 1, "tensor([1])")]
+
+
+def test_a_printed_label_continues_over_the_comment_lines_below():
+    src = ('y = torch.arange(1, 7).view(2, 3)\n'
+           'print(f"y:\\n{y}, shape: {y.shape}")  # y:\n'
+           '# tensor([[1, 2, 3],\n'
+           '#         [4, 5, 6]]), shape: torch.Size([2, 3])\n'
+           '# Using -1 lets view infer one size\n'
+           'z = y.view(-1)\n')
+    doc = parse_source(src, "t.py", "python")
+    assert [(c.line, c.text) for c in doc.claims] == [
+        (2, "y:\ntensor([[1, 2, 3],\n        [4, 5, 6]]), shape: torch.Size([2, 3])")]

@@ -469,8 +469,11 @@ class _ClaimReader:
     def _add(self, row: int, kind: ClaimKind, found: tuple[str, bool], node: ast.stmt) -> None:
         text, approx = found
         marker = text == "" or bool(CLAIM_MARKER.match(_comment_body(self.by_row[row].text)[0]))
+        # below a statement, or after a printed label ("Viewed tensor:"), each following line
+        # that reads as output by itself continues the claim
+        lenient = kind == "comment-block" or text.rstrip().endswith((":", "："))
         full = text if approx else _gather(self.by_row, self.used, row, text, marker,
-                                           below=kind == "comment-block")
+                                           lenient=lenient)
         if not full:
             return
         self.used.add(row)
@@ -484,13 +487,13 @@ class _ClaimReader:
 
 
 def _gather(by_row: dict[int, _Comment], used: set[int], first_row: int, text: str, marker: bool,
-            *, below: bool) -> str:
+            *, lenient: bool) -> str:
     """The claim opened on ``first_row`` with the comment lines that continue it.
 
     A line continues the claim when the output so far has an open bracket, when a marker
     announced a multi-line output, when it wraps a row (``..., 3,`` then ``4]``), inside a shown
-    traceback up to its exception line, or, for a comment block below a statement (a loop's
-    lines), when it reads as output by itself.
+    traceback up to its exception line, or, when ``lenient`` (a comment block below a statement:
+    a loop's lines), when it reads as output by itself.
     """
     parts = [text] if text else []
     row = first_row + 1
@@ -501,7 +504,7 @@ def _gather(by_row: dict[int, _Comment], used: set[int], first_row: int, text: s
         if (parts and _unbalanced(joined)) or (
             (marker or parts) and _output_comment_line(nxt)
             and (marker or _unbalanced(joined) or _continues(joined, nxt)
-                 or (below and claim_text(nxt) is not None))
+                 or (lenient and claim_text(nxt) is not None))
         ) or (in_traceback and nxt):
             parts.append(_strip_comment_prefix(by_row[row].text))
             used.add(row)
