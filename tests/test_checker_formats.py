@@ -346,3 +346,13 @@ def test_output_in_a_block_labelled_python_is_never_run():
     doc = parse_source(text, "p.rst", "rst")
     assert [b.line_map for b in doc.blocks] == [[3, 4]]
     assert [(c.line, c.text) for c in doc.claims] == [(8, "1")]
+
+
+def test_gallery_cell_with_a_doctest_in_a_docstring_is_plain_code():
+    script = ('"""\nTitle\n=====\n"""\n\n'
+              'def double(x):\n    """Twice x.\n\n>>> double(2)\n4\n    """\n    return 2 * x\n\n'
+              "# %%\n# Use it.\n\nprint(double(3))  # 6\n")
+    doc = parse_source(script, "g.py", "python")
+    assert doc.format == "gallery"
+    assert [(b.kind, b.line_map[0]) for b in doc.blocks] == [("code", 6), ("code", 17)]
+    assert [(c.line, c.text) for c in doc.claims] == [(17, "6")]

@@ -15,7 +15,7 @@ import re
 
 from recipes.checker.model import Document
 from recipes.checker.parse import rst
-from recipes.checker.parse.blocks import Builder
+from recipes.checker.parse.blocks import Builder, make_block
 
 _SEPARATOR = re.compile(r"^(?:#{20,}|# ?%%).*$")
 # jupytext writes these; a percent-format notebook is not a gallery script
@@ -83,7 +83,9 @@ def read(text: str, file: str) -> Document:
 
 
 def _cell(b: Builder, lines: list[str], start: int, end: int) -> None:
-    chunk = lines[start:end]
-    if any(ln.strip() for ln in chunk):
-        first = next(k for k, ln in enumerate(chunk) if ln.strip())
-        b.code(chunk[first:], start + first + 1)
+    """A code cell: plain Python, even where a docstring in it shows ``>>>`` examples."""
+    block = make_block(b.file, lines[start:end], list(range(start + 1, end + 1)))
+    if block is not None:
+        b.blocks.append(block)
+        b.adjacent = True
+    b.marker = False
