@@ -158,7 +158,11 @@ def test_python_dispatch_keeps_percent_and_plain_modules():
     jupytext = '# ---\n# jupyter:\n#   kernelspec: {}\n# ---\n"""Doc."""\n# %%\nx = 1\n'
     assert not is_gallery(jupytext)
     banner = '"""A module."""\n\n' + "#" * 30 + "\n# Helpers\n" + "#" * 30 + "\nX = 1\n"
-    assert is_gallery(banner)  # a banner after a docstring reads as a text block: harmless
+    assert not is_gallery(banner)  # sphinx-gallery scripts open with an rst title
+    vscode = '"""Cells for VS Code."""\n# %%\nx = 1\n# %%\nx\n'
+    assert parse_source(vscode, "v.py", "python").format == "percent"
+    titled = '"""\n====\nSums\n====\n"""\n# %%\nx = 1\n'
+    assert is_gallery(titled)
     plain = '"""Doubles.\n\n>>> 2 * 2\n4\n"""\n\n# a comment\nX = 1\n'
     assert not is_gallery(plain)
     assert parse_source(plain, "m.py", "python").format == "python"

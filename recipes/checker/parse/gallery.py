@@ -20,6 +20,7 @@ from recipes.checker.parse.blocks import Builder, make_block
 _SEPARATOR = re.compile(r"^(?:#{20,}|# ?%%).*$")
 # jupytext writes these; a percent-format notebook is not a gallery script
 _JUPYTEXT = re.compile(r"^# %% \[(?:markdown|md|raw)\]|^# ---\s*$|^#\s+jupyter:", re.MULTILINE)
+_UNDERLINE = re.compile(r"^([=\-~^*#+`'\"_.:])\1{2,}$")
 _DOCSTRING_OPEN = re.compile(r'^\s*[rRuU]?("""|\'\'\')')
 
 
@@ -35,11 +36,21 @@ def _docstring(text: str) -> ast.Expr | None:
     return None
 
 
+def _has_rst_title(doc: str) -> bool:
+    """Whether a docstring opens with an rst title (text underlined by ``===``, ``---`` ...),
+    which sphinx-gallery requires of every script."""
+    lines = [ln.strip() for ln in doc.strip().split("\n")]
+    if lines and _UNDERLINE.match(lines[0]):
+        lines = lines[1:]  # an overline
+    return len(lines) >= 2 and bool(lines[0]) and _UNDERLINE.match(lines[1]) is not None
+
+
 def is_gallery(text: str) -> bool:
     """Whether a ``.py`` file is a sphinx-gallery script rather than a plain script or module
-    or a jupytext percent notebook: a module docstring, then text blocks introduced by a line of
-    ``#`` (or ``# %%``) and written as ``#`` comments."""
-    if _docstring(text) is None or _JUPYTEXT.search(text):
+    or a jupytext percent notebook: a docstring that opens with an rst title, then text blocks
+    introduced by a line of ``#`` (or ``# %%``) and written as ``#`` comments."""
+    doc = _docstring(text)
+    if doc is None or not _has_rst_title(doc.value.value) or _JUPYTEXT.search(text):
         return False
     lines = text.split("\n")
     for k, line in enumerate(lines[:-1]):
