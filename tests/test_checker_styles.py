@@ -150,7 +150,7 @@ def test_blockquote_outputs_en():
         (9, "output-block", "tensor([1., 2.])"),
         (16, "output-block", "tensor([[1.],\n        [2.]])\ntorch.Size([2])"),
     ]
-    assert _blocks("blockquote_en.md") == [4, 12, 21]  # the note after line 21 is an aside
+    assert _blocks("blockquote_en.md") == [4, 12, 21, 31]  # the quotes after 21, 31 are asides
     assert _orphans("blockquote_en.md") == [(28, "tensor([3., 4.])")]
 
 
