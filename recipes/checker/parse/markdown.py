@@ -33,7 +33,7 @@ _TRANSCRIPT_LABEL = re.compile(r"^\s*(?:In|Out)\s*\[\d+\]:\s*$")
 # inline code, or sentences.
 _ASIDE = re.compile(
     r"^\s*(?:\*\*|__|\[!|(?:note|tip|hint|warning|caution|important|注意|提示|警告|说明|注|小贴士"
-    r"|补充|技巧)\b\s*[:：]?)|\]\(|`|[。！？；]|^(?:\W*[A-Za-z]{2,}\b){6,}.*[.!?]\s*$",
+    r"|补充|技巧)\b\s*[:：]?)|\]\(|`|[。！？；]|^(?:\W*[A-Za-z]+\b){6,}.*[.!?]\s*$",
     re.IGNORECASE,
 )
 
