@@ -46,10 +46,6 @@ class _Region:
     first: int  # file line of lines[0]
     end: int  # index of the next unread line
 
-    @property
-    def line_map(self) -> list[int]:
-        return list(range(self.first, self.first + len(self.lines)))
-
 
 def read(text: str, file: str) -> Document:
     """Read a Markdown page."""
@@ -278,6 +274,7 @@ def _transcript(b: Builder, region: _Region) -> None:
             if out:
                 b.orphan("\n".join(out), out_map[0], "output of an empty In [n]: prompt")
             continue
-        b.code(code, code_map[0], line_map=code_map)
+        b.code(code, code_map[0], line_map=code_map,
+               magics=any(_MAGIC.match(ln) for ln in code))
         if out:
             b.output(out, out_map[0], labelled=True)
