@@ -494,3 +494,28 @@ def test_a_printed_label_continues_over_the_comment_lines_below():
     doc = parse_source(src, "t.py", "python")
     assert [(c.line, c.text) for c in doc.claims] == [
         (2, "y:\ntensor([[1, 2, 3],\n        [4, 5, 6]]), shape: torch.Size([2, 3])")]
+
+
+def test_percent_cells_are_found_by_content_not_by_counting_markers():
+    src = ('import torch\n'                    # 1: a first cell without a marker
+           '\n'
+           '#%% a titled cell\n'
+           'x = torch.ones(2)\n'
+           'print(x)  # tensor([1., 1.])\n'    # 5
+           '# %% [markdown]\n'
+           '# print(x)  # tensor([1., 1.])\n'  # prose quoting the code above
+           '\n'
+           '# %%\n'
+           's = """\n'                         # 10
+           '# %% inside a string\n'
+           '"""\n'
+           'print(len(s))  # 22\n'
+           '# %%\n'
+           '# %time y = x + 1\n'               # 15: a commented magic
+           'print(x.sum())  # tensor(2.)\n')
+    doc = parse_source(src, "p.py", "python")
+    assert [(b.line, b.line_map) for b in doc.blocks] == [
+        (1, [1]), (4, [4, 5]), (10, [10, 11, 12, 13]), (15, [15, 16])]
+    assert [(c.line, c.text) for c in doc.claims] == [
+        (5, "tensor([1., 1.])"), (13, "22"), (16, "tensor(2.)")]
+    assert doc.blocks[-1].source.startswith("%time y = x + 1")

@@ -7,14 +7,14 @@ jupytext gives the cells (their metadata, magics uncommented: ``# %matplotlib in
 from __future__ import annotations
 
 import re
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from recipes.checker.model import Document, UsageError
 from recipes.checker.parse.blocks import make_block, shell_lines
 
-# jupytext's cell marker for Python: "# %%" or "#%%", then a title, a [type] or metadata.
-_MARKER = re.compile(r"^#\s?%%(?!%)")
+if TYPE_CHECKING:
+    import nbformat
+
 _COMMENTED = re.compile(r"^(\s*)# ?")
 
 
@@ -41,34 +41,30 @@ def read(text: str, file: str) -> Document:
 def cell_lines(text: str, nb: nbformat.NotebookNode) -> list[list[int]]:
     """For each cell of ``nb`` (read from ``text``), the file line of each line of its source.
 
-    Cells follow the ``# %%`` markers in order; a cell's source is searched for within its
-    marker's span, a commented magic in the file matching its uncommented form in the cell.
-    When markers and cells do not pair up (a first cell without a marker), each cell is searched
-    from where the previous one ended.
+    Each cell is found after the previous one: the first place where its source lines match the
+    file's, a commented line in the file (prose, a magic: ``# %timeit``) matching its uncommented
+    form in the cell. Counting ``# %%`` markers instead would go wrong on a first cell without a
+    marker or a marker-like line inside a string, which jupytext reads as code.
     """
     file_lines = text.split("\n")
-    markers = [k for k, ln in enumerate(file_lines) if _MARKER.match(ln)]
-    spans = [(start + 1, end) for start, end in zip(markers, markers[1:] + [len(file_lines)])]
-    paired = len(spans) == len(nb.cells)
     found = []
     pos = 0
-    for index, cell in enumerate(nb.cells):
-        start, end = spans[index] if paired else (pos, len(file_lines))
+    for cell in nb.cells:
         source = cell.source.split("\n")
-        offset = _find(source, file_lines, start, end)
-        found.append([offset + k + 1 for k in range(len(source))])
-        pos = offset + len(source)
+        start = _find(source, file_lines, pos)
+        found.append([start + k + 1 for k in range(len(source))])
+        pos = start + len(source)
     return found
 
 
-def _find(source: list[str], file_lines: list[str], start: int, end: int) -> int:
-    """The 0-based file line where ``source`` starts, searched in ``file_lines[start:end]``."""
-    for offset in range(start, max(start, end - len(source)) + 1):
-        window = file_lines[offset : offset + len(source)]
-        if len(window) == len(source) and all(map(_same, source, window)):
-            return offset
-    return start
+def _find(source: list[str], file_lines: list[str], pos: int) -> int:
+    """The 0-based file line, from ``pos`` on, where ``source`` starts (``pos`` if nowhere)."""
+    for start in range(pos, len(file_lines) - len(source) + 1):
+        if all(map(_same, source, file_lines[start : start + len(source)])):
+            return start
+    return pos
 
 
 def _same(cell_line: str, file_line: str) -> bool:
-    return cell_line == file_line or cell_line == _COMMENTED.sub(r"\1", file_line, count=1)
+    cell_line, file_line = cell_line.rstrip(), file_line.rstrip()
+    return cell_line in (file_line, _COMMENTED.sub(r"\1", file_line, count=1))
