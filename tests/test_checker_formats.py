@@ -360,3 +360,11 @@ def test_gallery_cell_with_a_doctest_in_a_docstring_is_plain_code():
     assert doc.format == "gallery"
     assert [(b.kind, b.line_map[0]) for b in doc.blocks] == [("code", 6), ("code", 17)]
     assert [(c.line, c.text) for c in doc.claims] == [(17, "6")]
+
+
+def test_text_after_a_marker_printed_assignments_are_output_and_real_code_is_code():
+    page = ('l = 0.25\nprint("loss =", l)\n输出：\nloss = 0.25\n'
+            "w = torch.ones(1)\nprint(w)\n")
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == [[1, 2], [5, 6]]
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [(4, "output-block", "loss = 0.25")]

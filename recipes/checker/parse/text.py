@@ -85,10 +85,23 @@ def _english_prose(line: str) -> bool:
                                                      or line[:1].isupper()))
 
 
+_LITERAL_NODES = (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.USub, ast.UAdd, ast.Load,
+                  ast.keyword)
+
+
+def _literal(node: ast.expr) -> bool:
+    """A value as a program prints it: constants, lists of them, or a constructor of literals
+    (``tensor([1, 2])``, ``Linear(in_features=1, out_features=1)``)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id != "print":
+        args = [*node.args, *node.keywords]
+        return all(isinstance(n, _LITERAL_NODES) for a in args for n in ast.walk(a))
+    return all(isinstance(n, _LITERAL_NODES) for n in ast.walk(node))
+
+
 def _clearly_code(line: str) -> bool:
     """Whether a line after an output marker is code all the same: a statement that does
-    something (``yt = y.T``, ``print(x)``, ``y.squeeze(0)``), not a repr such as
-    ``Linear(in_features=1, out_features=1)``."""
+    something (``yt = y.T``, ``print(x)``, ``y.squeeze(0)``), not printed text such as
+    ``Linear(in_features=1, out_features=1)`` or ``loss = 0.25``."""
     if split_code_output(line) is not None:
         return True
     if line_kind(line) != "strong":
@@ -97,14 +110,11 @@ def _clearly_code(line: str) -> bool:
     if tree is None or len(tree.body) != 1:
         return tree is not None
     stmt = tree.body[0]
-    if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
-        return True
-    call = stmt.value
-    if not isinstance(call.func, ast.Name) or call.func.id == "print":
-        return True
-    literal = (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.USub, ast.Load, ast.keyword)
-    args = [*call.args, *call.keywords]
-    return not all(isinstance(n, literal) for a in args for n in ast.walk(a))
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        return not _literal(stmt.value)  # ``print("a =", a)`` writes ``a = tensor([1, 2])``
+    if isinstance(stmt, ast.Expr):
+        return not _literal(stmt.value)
+    return True
 
 
 def read(text: str, file: str) -> Document:
