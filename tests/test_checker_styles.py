@@ -176,6 +176,8 @@ def test_ipython_transcript_en():
         (9, "output-block", "tensor(5.)", 8),
         (14, "output-block", "3.0\n4.0", 11),
         (19, "output-block", "tensor([[3.],\n        [4.]])", 17),
+        (26, "output-block", "tensor(7.)", 25),
+        (29, "output-block", "tensor([0., 0.])", 28),
     ]
     assert [(b.line, b.source) for b in doc.blocks] == [
         (4, "import torch"),
@@ -183,6 +185,8 @@ def test_ipython_transcript_en():
         (8, "a.norm()"),
         (11, "for v in a:\n    print(v.item())"),
         (17, "a.reshape(2, 1)"),
+        (25, "a.sum()"),
+        (28, "a.zero_()"),
     ]
     assert doc.blocks[3].line_map == [11, 12]
 

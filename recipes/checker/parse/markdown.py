@@ -75,6 +75,11 @@ def read(text: str, file: str) -> Document:
             b.code(lines[i:j], i + 1)
             i, prev_blank = j, False
             continue
+        if _IN_PROMPT.match(line):  # a transcript pasted as text
+            region = _transcript_region(lines, i)
+            _transcript(b, region)
+            i, prev_blank = region.end, False
+            continue
         if _QUOTE.match(line):
             region = _quoted(lines, i)
             _quote_block(b, region)
@@ -121,6 +126,18 @@ def _indented_region(lines: list[str], i: int, base: int) -> _Region:
     cut = base + 4
     body = [ln[cut:] if ln.startswith(" " * cut) else ln.lstrip("\t") for ln in lines[i:j]]
     return _Region(body, i + 1, j)
+
+
+def _transcript_region(lines: list[str], i: int) -> _Region:
+    """Lines of an unfenced ``In [n]:`` transcript: up to a blank line not followed by a prompt."""
+    j = i
+    while j < len(lines) and not _FENCE.match(lines[j]):
+        if not lines[j].strip():
+            nxt = next((ln for ln in lines[j:] if ln.strip()), "")
+            if not _IN_PROMPT.match(nxt):
+                break
+        j += 1
+    return _Region(lines[i:j], i + 1, j)
 
 
 def _quoted(lines: list[str], i: int) -> _Region:
