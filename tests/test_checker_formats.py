@@ -368,3 +368,29 @@ def test_text_after_a_marker_printed_assignments_are_output_and_real_code_is_cod
     doc = parse_source(page, "p.txt", "text")
     assert [b.line_map for b in doc.blocks] == [[1, 2], [5, 6]]
     assert [(c.line, c.kind, c.text) for c in doc.claims] == [(4, "output-block", "loss = 0.25")]
+
+
+def test_html_nbsphinx_prompts_are_chrome():
+    page = (
+        '<div class="nbinput docutils container">\n'
+        '<div class="prompt highlight-none notranslate"><div class="highlight"><pre>[3]:\n'
+        "</pre></div></div>\n"
+        '<div class="input_area highlight-ipython3 notranslate"><div class="highlight"><pre>'
+        "x = torch.ones(2)\nx\n</pre></div></div></div>\n"
+        '<div class="nboutput nblast docutils container">\n'
+        '<div class="prompt highlight-none notranslate"><div class="highlight"><pre>[3]:\n'
+        "</pre></div></div>\n"
+        '<div class="output_area docutils container"><div class="highlight"><pre>\n'
+        "tensor([1., 1.])\n</pre></div></div></div>\n"
+    )
+    doc = parse_source(page, "nb.html", "html")
+    assert [b.line_map for b in doc.blocks] == [[4, 5]]
+    assert [(c.line, c.text) for c in doc.claims] == [(11, "tensor([1., 1.])")]
+    assert not doc.orphans
+
+
+def test_text_bare_notebook_prompts_are_chrome():
+    page = "[1]:\nx = torch.arange(3)\nx\n[1]:\ntensor([0, 1, 2])\n"
+    doc = parse_source(page, "nb.txt", "text")
+    assert [b.line_map for b in doc.blocks] == [[2, 3]]
+    assert [(c.line, c.text) for c in doc.claims] == [(5, "tensor([0, 1, 2])")]

@@ -134,6 +134,8 @@ class _HTMLCollector(HTMLParser):
         if self._pre_tag == "code" and "\n" not in text.strip():
             self._prose.append(text)  # inline code is part of a sentence
             return
+        if not text.strip():
+            return  # a prompt's <pre> (nbsphinx's "[3]:"), whose text is chrome
         pre.text, pre.line = text, pre.line or self.getpos()[0]
         self.items.append(pre)
 

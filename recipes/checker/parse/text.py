@@ -26,6 +26,7 @@ from recipes.checker.parse.textcode import (
     split_numbered,
 )
 
+_BARE_PROMPT = re.compile(r"^\[\s*\d*\s*\]:$")
 _IN_PROMPT = re.compile(r"^\s*In\s*\[\s*\d*\s*\]:\s?(.*)$")
 _CONT_PROMPT = re.compile(r"^\s*\.{3,}:\s?(.*)$")
 _OUT_PROMPT = re.compile(r"^\s*Out\s*\[\s*\d*\s*\]:\s*(.*)$")
@@ -135,6 +136,9 @@ def read(text: str, file: str) -> Document:
                 j += 1
             b.code(lines[i:j], i + 1)
             i = j
+            continue
+        if _BARE_PROMPT.match(stripped):  # "[3]:" from a notebook page: chrome, not prose
+            i += 1
             continue
         prompt = _ipython_prompt(lines, i)
         if prompt is not None:
