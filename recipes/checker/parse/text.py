@@ -436,7 +436,7 @@ def _text_region(lines: list[str], i: int) -> _Region | None:
         if out and re.match(r"^(?:import\s|from\s+\S+\s+import\s)", raw) and last_code_kind != "import":
             break
         kind = line_kind(raw, state)
-        nxt = lines[j + 1] if j + 1 < n else ""
+        nxt = next((ln for ln in lines[j + 1 : j + 3] if not _BARE_PROMPT.match(ln.strip())), "")
         if kind != "strong":
             after = _split_output_line(raw, lines, j, region)
             if after is not None:
