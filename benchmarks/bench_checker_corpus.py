@@ -121,8 +121,12 @@ def _score(doc: Path, truth: dict, report: dict) -> dict:
                 s["flagged"] += 1
                 misses.append(f"{doc.name}:{key[2]}: flag {claim['verdict']} on a claim the "
                               f"truth does not list: {claim['claimed'][:60]!r}")
+    text = doc.read_text(encoding="utf-8").split("\n") if doc.suffix != ".ipynb" else []
+    # a comment inside a code block never runs, even when it shows output
+    code_lines = {n for n in block_lines
+                  if 0 < n <= len(text) and not text[n - 1].strip().startswith("#")}
     for first, last in truth.get("output_lines", []):
-        ran = sorted(block_lines & set(range(first, last + 1)))
+        ran = sorted(code_lines & set(range(first, last + 1)))
         if ran:
             s["output_run"] += len(ran)
             misses.append(f"{doc.name}:{ran[0]}: output lines {first}-{last} ran as code")

@@ -352,24 +352,40 @@ def _hand_written(claim: str, actual: str) -> bool:
     return bool(_BARE_NUMBER.match(claim.strip())) and bool(_ONE_ELEMENT.match(actual.strip()))
 
 
+_NUMBER_LIST = re.compile(rf"^\[\s*{_NUM}(?:\s*,\s*{_NUM})*\s*,?\s*\]$")
+_FLAT_TENSOR = re.compile(r"^(?:tensor|array)\(\[([^\[\]]*)\](?:,[^()]*(?:\([^()]*\))?[^()]*)?\)$")
+
+
 def _hand_written_value(claim: str, actual: str, approx: bool) -> Judgement | None:
-    """ok when the claim's number is the actual value at the claim's own precision."""
+    """ok when the claim's numbers are the actual values at the claim's own precision.
+
+    One number against a one-element tensor or a printed number; with an approximation marker
+    (``# ≈ [1.41, 2.83]``) also a list against a 1-D tensor of as many values.
+    """
     text = claim.strip()
-    value = _one_value(actual)
-    if not _BARE_NUMBER.match(text) or value is None:
-        return None
+    if _BARE_NUMBER.match(text):
+        value = _one_value(actual)
+        pairs = [(text, value)] if value is not None else []
+    elif approx and _NUMBER_LIST.match(text) and _FLAT_TENSOR.match(actual.strip()):
+        claimed = re.findall(_NUM, text)
+        values = re.findall(_NUM, _FLAT_TENSOR.match(actual.strip()).group(1))
+        pairs = list(zip(claimed, values)) if len(claimed) == len(values) else []
+    else:
+        pairs = []
+    if pairs and all(_close_by_hand(c, a, approx) for c, a in pairs):
+        return Judgement("ok", "a hand-written value, compared at its own precision")
+    return None
+
+
+def _close_by_hand(text: str, value: str, approx: bool) -> bool:
     c, a = float(text), float(value)
     unit = _unit(text)
     if not _is_float(text) and not approx:
-        ok = c == a
-    else:
-        rounded = abs(c - a) <= unit * 0.5 * (1 + _EPS)
-        # "约 0.33" may also cut the digits off instead of rounding them
-        truncated = approx and 0 <= (a - c) * (1 if a >= 0 else -1) < unit
-        ok = rounded or truncated
-    if ok:
-        return Judgement("ok", "a hand-written value, compared at its own precision")
-    return None
+        return c == a
+    rounded = abs(c - a) <= unit * 0.5 * (1 + _EPS)
+    # "约 0.33" may also cut the digits off instead of rounding them
+    truncated = approx and 0 <= (a - c) * (1 if a >= 0 else -1) < unit
+    return rounded or truncated
 
 
 def _outside(claim: str, value_range: RandomRange | None) -> str | None:

@@ -30,7 +30,7 @@ from typing import Literal
 
 from recipes.checker.compare import judge, judge_error, judge_window_sequence
 from recipes.checker.model import Block, Claim, Document
-from recipes.checker.taint import Nondeterminism
+from recipes.checker.taint import Nondeterminism, RandomRange
 from recipes.runner import CellResult, KernelRunner
 
 __all__ = [
@@ -150,6 +150,7 @@ class Cell:
     label: str | None = None
     multi_args: bool = False
     expect_error: str | None = None
+    window: bool = False  # a claim on a loop or other compound statement may show part of it
     last: bool = False  # holds the block's last statement: its value is what a notebook shows
 
 
@@ -219,6 +220,7 @@ def _find_stmt(tree: ast.Module, line: int) -> ast.stmt | None:
     return None
 
 
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
 _module_found: dict[str, bool] = {}
 
 
@@ -315,8 +317,9 @@ def plan_cells(block: Block) -> list[Cell]:
                 if isinstance(target, ast.Name):
                     source += f"\nprint({target.id})"
         expect = next((c.expect_error for c in claims if c.expect_error), None)
+        compound = any(isinstance(stmt, _COMPOUND) for stmt in _stmts)
         cells.append(Cell(source, a, claims, _parse(source), label, multi, expect,
-                          last=k == len(units) - 1))
+                          window=compound, last=k == len(units) - 1))
     flush()
     return cells
 
@@ -500,6 +503,8 @@ def check_document(
             return result
         try:
             state = _State(runner)
+            state.tracker.visit(ast.parse("\n".join(_IMPLIED[n] for n, _ in implied)
+                                          if implied and implied_imports else ""))
             for block in doc.blocks:
                 br = _run_block(block, state)
                 results.append(br)
@@ -653,7 +658,8 @@ def _run_block(block: Block, state: _State) -> BlockResult:
         elif failed is not None:
             cr = ClaimResult(claim, br.status, None, _not_run(failed[1]))
         else:
-            cr = _judge_block_claim(claim, outputs, result_outputs, raised, block_taint)
+            cr = _judge_block_claim(claim, outputs, result_outputs, raised, block_taint,
+                                    _last_range(cells, tracker))
         br.claims.append(cr)
     br.claims.sort(key=lambda c: (c.claim.line, c.claim.output or 0, c.claim.stmt or 0))
     return br
@@ -682,7 +688,7 @@ def _judge_cell(cell: Cell, text: str, taint: set[str], tracker: Nondeterminism,
         claim = cell.claims[0]
         value_range = tracker.range_of(cell.tree) if cell.tree is not None else None
         j = judge(claim.text, text, taint=taint, label=cell.label, multi_args=cell.multi_args,
-                  approx=claim.approx, value_range=value_range)
+                  window=cell.window, approx=claim.approx, value_range=value_range)
         verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
         return
     ordered = sorted(cell.claims, key=lambda c: c.line)
@@ -695,8 +701,17 @@ def _block_error_claim(block: Block) -> Claim | None:
     return next((c for c in block.claims if c.stmt is None and c.expect_error), None)
 
 
+def _last_range(cells: list[Cell], tracker: Nondeterminism) -> RandomRange | None:
+    """The range of random values the block's last statement shows, when it shows one draw."""
+    tree = cells[-1].tree if cells else None
+    if tree is None or not tree.body:
+        return None
+    return tracker.range_of(ast.Module([tree.body[-1]], []))
+
+
 def _judge_block_claim(claim: Claim, outputs: list[dict], result_outputs: list[dict],
-                       raised: CellResult | None, taint: set[str]) -> ClaimResult:
+                       raised: CellResult | None, taint: set[str],
+                       value_range: RandomRange | None) -> ClaimResult:
     if claim.expect_error is not None:
         err = raised.error if raised is not None else None
         j = judge_error(claim.expect_error, err.ename if err else None,
@@ -705,11 +720,12 @@ def _judge_block_claim(claim: Claim, outputs: list[dict], result_outputs: list[d
         return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
     if claim.channel is not None:
         actual = _channel_text(claim.channel, outputs, result_outputs)
-        j = judge(claim.text, actual, taint=taint, window=claim.channel == "stdout")
+        j = judge(claim.text, actual, taint=taint, window=claim.channel == "stdout",
+                  value_range=value_range if claim.channel == "result" else None)
         return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
     actual = _visible_text(outputs)
     j = judge(claim.text, actual, taint=taint, window=claim.kind == "output-block",
-              approx=claim.approx)
+              approx=claim.approx, value_range=value_range)
     return ClaimResult(claim, j.verdict, actual, j.note, j.diff)
 
 

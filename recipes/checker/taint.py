@@ -78,6 +78,9 @@ _STRUCTURAL_METHODS = {"size", "dim", "numel", "type", "is_contiguous", "stride"
                        "parameters", "named_parameters"}
 
 
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+
+
 @dataclass(frozen=True)
 class RandomRange:
     """The half-open range ``[low, high)`` a random call fixes for every value it draws."""
@@ -97,7 +100,8 @@ class Nondeterminism:
         self.aliases: dict[str, str] = {}
         self.tainted: dict[str, set[Family]] = {}
         self.ranges: dict[str, RandomRange] = {}
-        self.user_sources: dict[str, set[Family]] = {}
+        self.user_sources: dict[str, set[str]] = {}
+        self.lazy: set[str] = set()
 
     def new_script(self) -> None:
         """A block that starts with its own imports is a separate script: seeds no longer hold."""
@@ -137,6 +141,8 @@ class Nondeterminism:
             else:
                 self.user_sources.pop(stmt.name, None)
             return set()
+        if isinstance(stmt, _COMPOUND):
+            return self._compound(stmt)
         for call in _calls(stmt):
             self._seed(call)
         dep = self._depends(stmt)
@@ -146,15 +152,55 @@ class Nondeterminism:
             # ``is_available()`` shown is the machine; a name chosen by it is a device
             kept: set[Family] = {"device" if f == "env" and self._chooses_device(stmt) else f
                                  for f in dep}
+            rebound = _rebound_names(stmt)
             for name in stored | _receivers(stmt):
-                self.tainted.setdefault(name, set()).update(kept)
+                if name in rebound:
+                    self.tainted[name] = set(kept)
+                else:
+                    self.tainted.setdefault(name, set()).update(kept)
+            self.lazy -= rebound
+            self.lazy |= {n for n in rebound if self._draws_lazily(stmt)}
         else:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Assign):
-                    for target in node.targets:
-                        if isinstance(target, ast.Name):
-                            self.tainted.pop(target.id, None)
+            for name in _rebound_names(stmt):
+                self.tainted.pop(name, None)
+                self.lazy.discard(name)
         return dep
+
+    def _draws_lazily(self, stmt: ast.stmt) -> bool:
+        """A shuffling loader or sampler draws when iterated, not when made."""
+        value = stmt.value if isinstance(stmt, ast.Assign) else None
+        return isinstance(value, ast.Call) and self._resolve(value.func).rsplit(".", 1)[-1] in (
+            "DataLoader", "RandomSampler")
+
+    def _compound(self, stmt: ast.stmt) -> set[Family]:
+        """A loop, branch, ``with`` or ``try``: its header, then its body in order (a loop twice,
+        so what one iteration taints reaches the next)."""
+        headers: list[ast.AST] = []
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            headers = [stmt.iter]
+        elif isinstance(stmt, (ast.While, ast.If)):
+            headers = [stmt.test]
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            headers = [item.context_expr for item in stmt.items]
+        found: set[Family] = set()
+        for header in headers:
+            for call in _calls(header):
+                self._seed(call)
+            found |= self._depends(header)
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            for node in ast.walk(stmt.target):
+                if isinstance(node, ast.Name):
+                    if found:
+                        self.tainted[node.id] = set(found)
+                    else:
+                        self.tainted.pop(node.id, None)
+        body = list(stmt.body) + list(getattr(stmt, "orelse", []))
+        if isinstance(stmt, ast.Try):
+            body += [s for h in stmt.handlers for s in h.body] + list(stmt.finalbody)
+        for _ in range(2 if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) else 1):
+            for sub in body:
+                found |= self._statement(sub)
+        return found
 
     def _chooses_device(self, stmt: ast.stmt) -> bool:
         return any(self._resolve(c.func) in _DEVICE_CHOICE for c in _calls(stmt))
@@ -214,6 +260,9 @@ class Nondeterminism:
         name = self._resolve(call.func)
         if name in ("torch.manual_seed", "torch.random.manual_seed", "torch.cuda.manual_seed_all"):
             self.seeded["torch"] = True
+            for lazy in self.lazy:  # it will draw from the seeded generator from now on
+                if self.tainted.get(lazy) == {"random"}:
+                    del self.tainted[lazy]
         elif name in ("torch.seed", "torch.random.seed"):
             self.seeded["torch"] = False
         elif name == "numpy.random.seed":
@@ -230,6 +279,9 @@ class Nondeterminism:
         them; the others as their :data:`Family`.
         """
         name = self._resolve(call.func)
+        if name.endswith(("run_line_magic", "run_cell_magic")) and call.args and isinstance(
+                call.args[0], ast.Constant) and call.args[0].value in ("time", "timeit", "prun"):
+            return "env"  # %timeit, %%time: the clock
         kwargs = {k.arg for k in call.keywords}
         if "generator" in kwargs or "random_state" in kwargs and _kw_not_none(call, "random_state"):
             return None
@@ -273,12 +325,14 @@ class Nondeterminism:
             return "numpy"
         return None
 
-    def _families(self, node: ast.AST) -> set[Family]:
-        found: set[Family] = set()
+    def _families(self, node: ast.AST) -> set[str]:
+        """The sources a function or class body draws from; generators by name (``torch``),
+        so that calling it after a seed is deterministic."""
+        found: set[str] = set()
         for call in _calls(node):
             fam = self.family(call)
             if fam:
-                found.add(_as_family(fam))
+                found.add(fam)
             if isinstance(call.func, ast.Name) and call.func.id in self.user_sources:
                 found |= self.user_sources[call.func.id]
         return found
@@ -302,13 +356,12 @@ class Nondeterminism:
                 elif fam:
                     found.add(fam)
                 if isinstance(node.func, ast.Name) and node.func.id in self.user_sources:
-                    sources = self.user_sources[node.func.id]
-                    found |= {f for f in sources if f != "random" or not all(self.seeded.values())}
+                    for source in self.user_sources[node.func.id]:
+                        if source not in self.seeded:
+                            found.add(source)  # type: ignore[arg-type]
+                        elif not self.seeded[source]:
+                            found.add("random")
         return found
-
-
-def _as_family(fam: str) -> Family:
-    return "random" if fam in ("torch", "numpy", "random") else fam  # type: ignore[return-value]
 
 
 def _structural_reads(stmt: ast.AST) -> set[int]:
@@ -369,6 +422,18 @@ def _stored_names(stmt: ast.AST) -> set[str]:
             root = _root(node)
             if root:
                 names.add(root)
+    return names
+
+
+def _rebound_names(stmt: ast.AST) -> set[str]:
+    """Names a statement binds anew (``x = ...``), dropping what they held before."""
+    names = set()
+    if isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            for node in ast.walk(target):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    names.add(node.id)
     return names
 
 
