@@ -471,6 +471,8 @@ def test_inline_output_after_a_label():
         (["print(x)"], False),
         (["Epoch 1 loss 0.25"], False),
         (["])"], False),
+        (["<MulBackward0 at 0x7f07d0bde050>"], True),
+        (['<img src="loss.png">'], False),
     ],
 )
 def test_looks_like_output(lines, output):

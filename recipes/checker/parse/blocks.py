@@ -35,7 +35,9 @@ __all__ = [
 _REPR_LINE = re.compile(
     r"^(?:\(?\[?tensor\(|torch\.Size\(|array\(|Parameter containing:|Variable containing:"
     r"|torch\.(?:u?int\d+|float\d+|bfloat16|bool|complex\d+|half|double|long)\)?,?$"
-    r"|dtype\(|device\(type=|<[^<>]+>$|\(\w+\): [A-Z]\w*\("
+    r"|dtype\(|device\(type=|\(\w+\): [A-Z]\w*\("
+    r"|<(?:class |module |function |built-in |bound method |generator object |[\w.]+ (?:object )?at"
+    r" 0x|[\w.]+Backward\d*)[^<>]*>$"
     r"|Traceback \(most recent call last\)|File \".*\", line \d+"
     r"|[\w .'\"-]{1,40}[:\s]\s*(?:tensor\(|torch\.Size\(|array\())"
 )
