@@ -147,3 +147,15 @@ def test_unverified_claims_fail_the_run_only_with_strict(strict):
 
     result = _check(_md("import torch\nprint(torch.rand(1))  # tensor([0.5000])"))
     assert exit_code([result], strict=strict) == (1 if strict else 0)
+
+
+def test_claims_in_a_branch_that_never_runs_are_not_run():
+    result = _check(_md(
+        "import torch\nx = torch.ones(2)\nif x.sum() > 5:\n    print(x * 10)  # tensor([10., 10.])\n"
+        "for k in range(0):\n    print(k)  # 0",
+        "if x.sum() > 1:\n    print(x * 2)  # tensor([3., 3.])",
+    ))
+    verdicts = {cr.claim.line: cr for b in result.blocks for cr in b.claims}
+    assert [(line, cr.verdict) for line, cr in sorted(verdicts.items())] == [
+        (5, "not-run"), (7, "not-run"), (12, "wrong")]
+    assert verdicts[5].note == "the loop or branch holding it never ran its print"

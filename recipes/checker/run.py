@@ -684,6 +684,15 @@ def _judge_cell(cell: Cell, text: str, taint: set[str], tracker: Nondeterminism,
                 verdicts: dict[int, ClaimResult]) -> None:
     if not cell.claims:
         return
+    if cell.window and not text.strip() and cell.tree is not None:
+        for claim in list(cell.claims):
+            if claim.stmt is not None and _nested(cell.tree, claim.stmt - cell.first + 1):
+                verdicts[id(claim)] = ClaimResult(
+                    claim, "not-run", text, "the loop or branch holding it never ran its print")
+        cell = Cell(cell.source, cell.first, [c for c in cell.claims if id(c) not in verdicts],
+                    cell.tree, window=True)
+        if not cell.claims:
+            return
     if len(cell.claims) == 1:
         claim = cell.claims[0]
         value_range = tracker.range_of(cell.tree) if cell.tree is not None else None
@@ -694,6 +703,14 @@ def _judge_cell(cell: Cell, text: str, taint: set[str], tracker: Nondeterminism,
     ordered = sorted(cell.claims, key=lambda c: c.line)
     for claim, j in zip(ordered, judge_window_sequence([c.text for c in ordered], text, taint)):
         verdicts[id(claim)] = ClaimResult(claim, j.verdict, text, j.note, j.diff)
+
+
+def _nested(tree: ast.Module, line: int) -> bool:
+    """Whether the statement at ``line`` sits in the body of a loop, branch or handler."""
+    for top in tree.body:
+        if isinstance(top, _COMPOUND) and top.lineno < line <= (top.end_lineno or top.lineno):
+            return True
+    return False
 
 
 def _block_error_claim(block: Block) -> Claim | None:
