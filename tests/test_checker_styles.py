@@ -198,9 +198,10 @@ def test_ipython_transcript_zh():
         (11, "output-block", "torch.int32"),
         (14, "output-block", "tensor([1, 1, 1], dtype=torch.int32)"),
         (17, "output-block", "IndexError: index 5 is out of bounds for dimension 0 with size 3"),
+        (31, "output-block", "tensor(0.)"),  # "In [6]:" and "Out[6]:" as lines of their own
     ]
-    assert doc.claims[-1].expect_error == doc.claims[-1].text
-    assert _blocks("transcript_zh.md") == [6, 8, 10, 13, 16]
+    assert doc.claims[2].expect_error == doc.claims[2].text
+    assert _blocks("transcript_zh.md") == [6, 8, 10, 13, 16, 25]
 
 
 def test_prompt_sessions_en():

@@ -75,7 +75,8 @@ def read(text: str, file: str) -> Document:
             b.code(lines[i:j], i + 1)
             i, prev_blank = j, False
             continue
-        if _IN_PROMPT.match(line):  # a transcript pasted as text
+        prompt = _IN_PROMPT.match(line)
+        if prompt and prompt.group(1).strip():  # a transcript pasted as text
             region = _transcript_region(lines, i)
             _transcript(b, region)
             i, prev_blank = region.end, False
