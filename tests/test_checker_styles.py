@@ -526,3 +526,12 @@ def test_percent_cells_are_found_by_content_not_by_counting_markers():
     assert [(c.line, c.text) for c in doc.claims] == [
         (5, "tensor([1., 1.])"), (13, "22"), (16, "tensor(2.)")]
     assert doc.blocks[-1].source.startswith("%time y = x + 1")
+
+
+def test_an_error_line_printed_by_an_except_handler_is_not_an_expected_error():
+    md = ("```python\nimport torch\ntry:\n    torch.ones(2).view(3)\nexcept RuntimeError as e:\n"
+          "    print(f\"{type(e).__name__}: {e}\")  # RuntimeError: shape '[3]' is invalid\n```\n\n"
+          "Output:\n\n```\nRuntimeError: shape '[3]' is invalid for input of size 2\n```\n")
+    doc = parse_source(md, "t.md", "markdown")
+    assert [(c.line, c.kind, c.expect_error) for c in doc.claims] == [
+        (6, "comment", None), (12, "output-block", None)]

@@ -16,6 +16,7 @@ from recipes.checker.parse.claims import (
     first_row,
     is_exception_line,
     is_values,
+    prints_caught_errors,
 )
 from recipes.checker.parse.markers import SHELL_LINE, is_marker
 from recipes.checker.parse.textcode import line_kind
@@ -122,7 +123,7 @@ def make_block(
     for row, text, kind in flat_claims or []:
         claims.append(Claim(file, block.file_line(row), kind, text, block.file_line(row),
                             stmt=row if kind != "output-block" else None, cell=cell,
-                            expect_error=expected_error(text)))
+                            expect_error=_raised(text, block)))
     block.claims = sorted(claims, key=lambda c: (c.line, c.stmt or 0))
     return block
 
@@ -204,6 +205,11 @@ def looks_like_output(lines: list[str]) -> bool:
     return strong > 0
 
 
+def _raised(text: str, block: Block) -> str | None:
+    """The exception an output block shows being raised, unless the block printed it itself."""
+    return None if prints_caught_errors(block.tree) else expected_error(text)
+
+
 class Builder:
     """Collects code blocks and attaches output blocks to the code block they follow.
 
@@ -256,7 +262,7 @@ class Builder:
         attached = False
         if target is not None and target.kind == "code" and text.strip() and announced:
             target.claims.append(Claim(self.file, first_line, "output-block", text, target.line,
-                                       cell=target.cell, expect_error=expected_error(text)))
+                                       cell=target.cell, expect_error=_raised(text, target)))
             attached = True
         elif text.strip() and (announced or looks_like_output(lines)):
             self.orphan(text, first_line, self._orphan_why(target, announced))

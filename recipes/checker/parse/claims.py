@@ -321,6 +321,15 @@ def _comments(source: str) -> list[_Comment]:
     return found
 
 
+def prints_caught_errors(tree: ast.Module | None) -> bool:
+    """Whether code prints inside an ``except`` handler: an error line it shows was printed by
+    the handler (``print(f"{type(e).__name__}: {e}")``), not raised."""
+    return tree is not None and any(
+        isinstance(node, ast.ExceptHandler) and any(_contains_print(stmt) for stmt in node.body)
+        for node in ast.walk(tree)
+    )
+
+
 def first_row(node: ast.stmt) -> int:
     """The first line of a statement, counting its decorators (``node.lineno`` skips them)."""
     decorators = getattr(node, "decorator_list", [])
@@ -336,6 +345,7 @@ class _Scopes:
     top: dict[int, ast.stmt]
     simple_end: dict[int, ast.stmt]
     excluded: set[int]
+    handled: set[int]  # rows inside an ``except`` handler: what they show was caught
 
 
 _COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
@@ -349,7 +359,7 @@ def _rows(node: ast.AST) -> range:
 
 
 def _scopes(tree: ast.Module) -> _Scopes:
-    scopes = _Scopes({}, {}, {}, set())
+    scopes = _Scopes({}, {}, {}, set(), set())
 
     def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
@@ -372,6 +382,8 @@ def _scopes(tree: ast.Module) -> _Scopes:
     for node in ast.walk(tree):
         if isinstance(node, ast.Lambda):
             scopes.excluded.update(_rows(node))
+        if isinstance(node, ast.ExceptHandler):
+            scopes.handled.update(_rows(node))
         if isinstance(node, ast.stmt) and not isinstance(node, _COMPOUND):
             end = node.end_lineno or node.lineno
             if end not in scopes.simple_end or scopes.simple_end[end].lineno < node.lineno:
@@ -481,7 +493,8 @@ class _ClaimReader:
         block = self.block
         self.claims.append(Claim(
             block.file, block.file_line(start), kind, full, block.file_line(node.lineno),
-            stmt=node.lineno, cell=block.cell, expect_error=expected_error(full), approx=approx,
+            stmt=node.lineno, cell=block.cell, approx=approx,
+            expect_error=None if row in self.scopes.handled else expected_error(full),
             function=self.scopes.function.get(row),
         ))
 
