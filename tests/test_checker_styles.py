@@ -535,3 +535,26 @@ def test_an_error_line_printed_by_an_except_handler_is_not_an_expected_error():
     doc = parse_source(md, "t.md", "markdown")
     assert [(c.line, c.kind, c.expect_error) for c in doc.claims] == [
         (6, "comment", None), (12, "output-block", None)]
+
+
+@pytest.mark.parametrize(
+    ("comment", "claimed"),
+    [
+        ("#> tensor([1, 2])", "tensor([1, 2])"),
+        ("# => tensor(4.)", "tensor(4.)"),
+        ("# --> 3", "3"),
+        ("# returns tensor([1, 2])", "tensor([1, 2])"),
+        ("# 输出：tensor([1, 2])", "tensor([1, 2])"),
+        ("# 输出 6", "6"),
+        ("# 结果是 (2, 3)", "(2, 3)"),
+        ("# int64", "int64"),
+        ("# 2.1.0+cu118", "2.1.0+cu118"),
+        ("# Linear(in_features=1, out_features=1, bias=True)",
+         "Linear(in_features=1, out_features=1, bias=True)"),
+        ("# shows 3 plots", None),
+        ("# gives the mean", None),
+        ("# 输出的形状不变", None),
+    ],
+)
+def test_comment_claim_forms(comment, claimed):
+    assert claim_text(comment) == claimed

@@ -18,7 +18,14 @@ from recipes.checker.parse.textcode import CJK_RE, has_cjk
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 CLAIM_MARKER = re.compile(
     r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|例如|比如|output|out|result|prints?|e\.g\.)s?"
-    r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=>|->|→)\s*",
+    r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
+    re.IGNORECASE,
+)
+# A verb that introduces the value without a colon ("# returns tensor([1])", "# 输出 6"); what
+# follows must still read as output.
+_LEAD_WORD = re.compile(
+    r"^(?:returns?|gives|prints?|outputs?|shows?|yields?|evaluates to|输出为|输出是|输出|结果为"
+    r"|结果是|打印出|打印|得到|返回|等于)\s*(?=[-+\d\[(<'\"]|tensor\(|torch\.|array\(|True|False)",
     re.IGNORECASE,
 )
 _CJK_LEAD = re.compile(f"^[{CJK_CLASS}\\s]{{1,12}}(?=tensor\\(|torch\\.Size\\(|\\(\\d+\\s*,)")
@@ -154,10 +161,10 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
             return ""
     elif knitr:
         return text
-    else:
-        lead = _CJK_LEAD.match(text)
-        if lead:
-            return _balanced_prefix(text[lead.end() :])
+    elif lead := _LEAD_WORD.match(text):
+        text = text[lead.end() :]
+    elif lead := _CJK_LEAD.match(text):
+        return _balanced_prefix(text[lead.end() :])
     cut = _cut_annotation(text, literals)
     if strict and cut != text.split(" #")[0].rstrip():
         return None  # a value followed by prose describes an argument, not the output
