@@ -10,6 +10,7 @@ from recipes.checker.model import Claim, Document, Orphan, Unrun, UsageError
 from recipes.checker.parse.blocks import make_block, shell_lines
 
 Channel = Literal["stdout", "result", "display", "error"]
+Stored = Literal["stdout", "stderr", "result", "display", "error"]
 # Cell magics whose body is another language run by a shell: the checker never runs it.
 _SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|!|cmd|powershell|perl|ruby)\b")
 
@@ -59,23 +60,39 @@ def output_claims(file: str, cell: int, code_line: int, outputs: list[dict]) -> 
     return claims
 
 
-def _shown(out: dict) -> tuple[Channel, str, str | None] | None:
-    """(channel, text, expected error) of one stored output, or ``None`` when it shows no text a
-    claim could be about: stderr (warnings, progress bars) and images."""
+def output_text(out: dict) -> tuple[Stored, str] | None:
+    """(channel, text as stored) of one notebook output, or ``None`` when it has no text.
+
+    Channels: ``stdout`` and ``stderr`` streams, ``result`` and ``display`` (their
+    ``text/plain``), ``error`` (``Ename: evalue``). The one reading of a stored output, for the
+    reader's claims and for what a run printed.
+    """
     kind = out.get("output_type")
     if kind == "stream":
-        if out.get("name") != "stdout":
-            return None
-        return "stdout", _joined(out.get("text", "")).rstrip("\n"), None
+        return ("stdout" if out.get("name") == "stdout" else "stderr"), _joined(out.get("text", ""))
     if kind in ("execute_result", "display_data"):
-        data = out.get("data", {})
-        if "text/plain" not in data or any(m.startswith("image/") for m in data):
+        plain = out.get("data", {}).get("text/plain")
+        if plain is None:
             return None
-        channel: Channel = "result" if kind == "execute_result" else "display"
-        return channel, _joined(data["text/plain"]).rstrip("\n"), None
+        return ("result" if kind == "execute_result" else "display"), _joined(plain)
     if kind == "error":
-        return "error", "", f"{out.get('ename', '')}: {out.get('evalue', '')}"
+        return "error", f"{out.get('ename', '')}: {out.get('evalue', '')}"
     return None
+
+
+def _shown(out: dict) -> tuple[Channel, str, str | None] | None:
+    """(channel, text, expected error) of one stored output, or ``None`` when it shows no text a
+    claim could be about: stderr (warnings, progress bars) and images (a figure's text/plain is
+    not what a reader sees)."""
+    found = output_text(out)
+    if found is None or any(mime.startswith("image/") for mime in out.get("data", {})):
+        return None
+    channel, text = found
+    if channel == "stderr":
+        return None
+    if channel == "error":
+        return "error", "", text
+    return channel, text.rstrip("\n"), None
 
 
 def _joined(text: str | list[str]) -> str:
