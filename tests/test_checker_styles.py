@@ -558,3 +558,17 @@ def test_an_error_line_printed_by_an_except_handler_is_not_an_expected_error():
 )
 def test_comment_claim_forms(comment, claimed):
     assert claim_text(comment) == claimed
+
+
+def test_indented_code_then_indented_output_en():
+    doc = _doc("indented_en.md")
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (9, "output-block", "tensor([0, 2, 4])", 5), (14, "comment", "tensor(6)", 14)]
+    assert [(b.line, b.line_map) for b in doc.blocks] == [(5, [5, 6, 7]), (13, [13, 14])]
+
+
+def test_indented_code_then_indented_output_zh():
+    doc = _doc("indented_zh.md")
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [
+        (10, "output-block", "torch.Size([2, 3])\ntensor(6.)")]
+    assert [(b.line, b.line_map) for b in doc.blocks] == [(5, [5, 6, 7, 8])]

@@ -242,7 +242,20 @@ def _indented_block(b: Builder, region: _Region) -> None:
         return
     if b.adjacent and not b.marker:
         b.display = "ipython"  # Jupyter's export: the outputs are what a notebook displayed
+    elif not b.marker and (split := _output_tail(body)):
+        b.code(body[:split], region.first)
+        region = _Region(body[split:], region.first + split, region.end)
     _unlabelled(b, region, after_code_is_output=True)
+
+
+def _output_tail(body: list[str]) -> int:
+    """Where an indented block of code is followed, after a blank line, by its output (the
+    classic Markdown style indents both): the index of the output's first line, or 0."""
+    for k in range(1, len(body)):
+        if body[k].strip() and not body[k - 1].strip() and looks_like_output(body[k:]):
+            head = body[:k]
+            return k if looks_like_python(head) and not looks_like_output(head) else 0
+    return 0
 
 
 def _quote_block(b: Builder, region: _Region) -> None:
