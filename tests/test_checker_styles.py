@@ -401,7 +401,7 @@ def test_output_text_is_never_in_a_block_that_runs(name):
         "```\ntensor([5.])\n```\n",  # an unlabelled fence with nothing before it
         "Some prose.\n\n    tensor([5.])\n    torch.Size([1])\n",  # an indented block after prose
         "> tensor([1., 2.])\n> tensor([3.])\n",  # a quote
-        "Output:\n\n```\nx = torch.ones(2)\n```\n",  # announced: output even if it parses
+        "Output:\n\n```\n{'lr': 0.1, 'momentum': 0.9}\n```\n",  # announced: output
     ],
 )
 def test_output_looking_regions_without_code_are_orphans_not_blocks(text):
@@ -565,6 +565,7 @@ def test_indented_code_then_indented_output_en():
     assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
         (9, "output-block", "tensor([0, 2, 4])", 5), (14, "comment", "tensor(6)", 14)]
     assert [(b.line, b.line_map) for b in doc.blocks] == [(5, [5, 6, 7]), (13, [13, 14])]
+    assert doc.orphans == []  # "what it prints:" introduced code here, not output
 
 
 def test_indented_code_then_indented_output_zh():

@@ -220,11 +220,13 @@ def _unlabelled(b: Builder, region: _Region, *, after_code_is_output: bool) -> N
     """An unlabelled region: output when announced or right after code, else code or prose.
 
     Output-looking text that is neither announced nor right after code is an orphan, never
-    code.
+    code. A marker announces output unless the region reads as code and not as output: prose
+    ending in "prints:" or "输出：" also introduces the code that prints.
     """
     body = region.lines
     output_like = looks_like_output(body)
-    if b.marker or (b.adjacent and (output_like or after_code_is_output)):
+    announced = b.marker and (output_like or not looks_like_python(body))
+    if announced or (b.adjacent and (output_like or after_code_is_output)):
         b.output(body, region.first, labelled=True)
     elif output_like:
         b.output(body, region.first, labelled=False)
@@ -242,7 +244,7 @@ def _indented_block(b: Builder, region: _Region) -> None:
         return
     if b.adjacent and not b.marker:
         b.display = "ipython"  # Jupyter's export: the outputs are what a notebook displayed
-    elif not b.marker and (split := _output_tail(body)):
+    elif split := _output_tail(body):
         b.code(body[:split], region.first)
         region = _Region(body[split:], region.first + split, region.end)
     _unlabelled(b, region, after_code_is_output=True)
