@@ -18,10 +18,11 @@ lines after such a statement; an output block after a line such as "Output:", "è
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
-from recipes.checker.model import Block, Claim, Document, Example, UsageError
+from recipes.checker.model import Block, Claim, Document, Example, Unrun, UsageError
 from recipes.checker.parse import (
     gallery,
     html,
@@ -69,6 +70,7 @@ READERS = {
     "gallery": gallery.read,
     "myst": myst.read,
 }
+_NOT_TUTORIALS = {"conftest.py", "__init__.py", "setup.py"}
 _SKIP_DIRS = {".venv", "venv", "__pycache__", "node_modules", "site", ".git", ".ipynb_checkpoints",
               "build", "dist"}
 
@@ -78,23 +80,19 @@ _SKIP_DIRS = {".venv", "venv", "__pycache__", "node_modules", "site", ".git", ".
 # ---------------------------------------------------------------------------------------------
 
 
-def parse_paths(paths: list[str]) -> list[Document]:
-    """Parse every tutorial under ``paths`` (files or folders); raise UsageError on a bad one."""
+def parse_paths(paths: list[str], skipped: list[Unrun] | None = None) -> list[Document]:
+    """Parse every tutorial under ``paths`` (files or folders); raise UsageError on a bad one.
+
+    Folders a scan leaves out (virtual environments, caches, build output, hidden folders) are
+    appended to ``skipped``, line 0 and the folder as text, so a report can say so.
+    """
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
             raise UsageError(f"{raw}: no such file or folder")
         if path.is_dir():
-            found = sorted(
-                f
-                for f in path.rglob("*")
-                if f.is_file()
-                and f.suffix.lower() in SUFFIXES
-                and f.name not in ("conftest.py", "__init__.py", "setup.py")
-                and not any(part in _SKIP_DIRS or part.startswith(".")
-                            for part in f.relative_to(path).parts[:-1])
-            )
+            found = _scan(path, skipped if skipped is not None else [])
             if not found:
                 raise UsageError(
                     f"{raw}: no tutorials in this folder (looked for "
@@ -109,6 +107,25 @@ def parse_paths(paths: list[str]) -> list[Document]:
         else:
             files.append(path)
     return [parse_file(f) for f in files]
+
+
+def _scan(folder: Path, skipped: list[Unrun]) -> list[Path]:
+    """The tutorial files under ``folder``, sorted; the folders left out go to ``skipped``."""
+    found = []
+    for root, dirs, names in os.walk(folder):
+        kept = []
+        for name in sorted(dirs):
+            if name in _SKIP_DIRS:
+                skipped.append(Unrun(0, str(Path(root) / name), "environment, cache or build "
+                                     "output: not scanned"))
+            elif name.startswith("."):
+                skipped.append(Unrun(0, str(Path(root) / name), "hidden folder: not scanned"))
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        found.extend(Path(root) / name for name in names
+                     if Path(name).suffix.lower() in SUFFIXES and name not in _NOT_TUTORIALS)
+    return sorted(found)
 
 
 def parse_file(path: str | Path) -> Document:
