@@ -17,7 +17,8 @@ from recipes.checker.parse.textcode import CJK_RE, has_cjk
 
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 CLAIM_MARKER = re.compile(
-    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|例如|比如|output|out|result|prints?|e\.g\.)s?"
+    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|打印|返回|得到|显示|例如|比如|expected output"
+    r"|expected|output|out|result|prints?|returns?|gives|e\.g\.)s?(?:\[\d*\])?"
     r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
     re.IGNORECASE,
 )
@@ -46,6 +47,7 @@ _DTYPE_NAME = re.compile(r"^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|complex(?:6
                          r"|bfloat16)$")  # NumPy prints a dtype by its bare name
 _STRICT_START = re.compile(r"^(?:tensor\(|torch\.Size\(|array\(|\[\s*[-\d\[])(?:.*[)\]])?$")
 _ANNOTATION = re.compile(r"\s*\((?:=|≈|~|i\.e\.|即|e\.g\.)[^)]*\)\s*$")
+_POINTER = re.compile(r"\s+(?:<-+|←)(?:\s.*)?$")  # "tensor([1]) <- look here": the note is cut
 # An exception as Python shows it last in a traceback: ``ValueError: ...``,
 # ``torch.OutOfMemoryError: ...``; warnings are printed, never raised, so they are not here.
 _EXCEPTION_LINE = re.compile(
@@ -108,7 +110,7 @@ def _cut_annotation(text: str, literals: tuple[str, ...]) -> str:
         elif depth == 0 and ch == "#" and i > 0 and text[i - 1].isspace():
             text = text[:i]
             break
-    return _ANNOTATION.sub("", text).rstrip()
+    return _POINTER.sub("", _ANNOTATION.sub("", text)).rstrip()
 
 
 def _looks_like_output(text: str, literals: tuple[str, ...], strict: bool) -> bool:
