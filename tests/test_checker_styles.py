@@ -88,8 +88,9 @@ def test_labelled_outputs_en():
                              "RuntimeError: inconsistent tensor size, expected tensor [2] and src "
                              "[3] to have the same number of elements, but got 2 and 3 elements "
                              "respectively"),
+        (78, "output-block", "tensor(6., grad_fn=<MulBackward0>)"),  # "Which prints `...`"
     ]
-    assert [c.target_line for c in doc.claims] == [4, 18, 26, 35, 41, 53, 65]
+    assert [c.target_line for c in doc.claims] == [4, 18, 26, 35, 41, 53, 65, 75]
     assert doc.claims[4].expect_error == "RuntimeError: shape '[3]' is invalid for input of size 2"
     assert doc.claims[6].expect_error.startswith("RuntimeError: inconsistent tensor size")
 
@@ -103,9 +104,10 @@ def test_labelled_outputs_zh():
         (39, "output-block", "tensor(2.5000)"),
         (45, "output-block", "torch.int64"),
         (54, "output-block", "TypeError: item() takes no arguments (1 given)"),
+        (61, "output-block", "4"),  # "这一行会输出 `4`"
     ]
-    assert _blocks("labelled_zh.md") == [4, 17, 25, 34, 42, 48]
-    assert doc.claims[-1].expect_error == "TypeError: item() takes no arguments (1 given)"
+    assert _blocks("labelled_zh.md") == [4, 17, 25, 34, 42, 48, 58]
+    assert doc.claims[5].expect_error == "TypeError: item() takes no arguments (1 given)"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,6 +460,8 @@ def test_inline_output_after_a_label():
     assert inline_output("Output: `tensor([1, 2])`") == "tensor([1, 2])"
     assert inline_output("**输出：** tensor(3.)") == "tensor(3.)"
     assert inline_output("The output is large") is None
+    assert inline_output("It prints `3`.") is None  # only right after code
+    assert inline_output("It prints `3`.", in_sentence=True) == "3"
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,7 @@ def read(text: str, file: str) -> Document:
             continue
         if _TRANSCRIPT_LABEL.match(line):
             b.display = "ipython"
-        shown = inline_output(line)
+        shown = inline_output(line, in_sentence=b.adjacent)
         if shown is not None and looks_like_output([shown]):
             b.marker = True
             b.output([shown], i + 1, labelled=True)

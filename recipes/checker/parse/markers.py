@@ -38,12 +38,23 @@ _INLINE = re.compile(
 )
 
 
-def inline_output(text: str) -> str | None:
-    """The output shown on a marker's own line ("Output: `tensor([1, 2])`", "输出：3"), if any.
+# "... which prints `tensor([2., 2.])`.": output quoted as inline code in a sentence.
+_IN_SENTENCE = re.compile(
+    r"(?:\bprints?|\boutputs?|\bdisplays?|输出|打印出?|显示)\s*(?:为|是|is)?\s*[:：]?\s*"
+    r"`(?P<value>[^`]+)`",
+    re.IGNORECASE,
+)
 
-    The caller still decides whether the rest reads as output; this only splits the line.
+
+def inline_output(text: str, *, in_sentence: bool = False) -> str | None:
+    """The output shown on a marker's own line ("Output: `tensor([1, 2])`", "输出：3"), if any;
+    with ``in_sentence``, also output quoted in a sentence ("which prints `tensor([2.])`.").
+
+    The caller still decides whether the value reads as output; this only splits the line.
     """
     shown = _INLINE.match(_INNER_DRESS.sub("", _DRESS.sub("", text.strip())))
+    if shown is None and in_sentence:
+        shown = _IN_SENTENCE.search(text)
     if shown is None:
         return None
     value = shown.group("value").strip(" *_`")
