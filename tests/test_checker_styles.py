@@ -105,8 +105,10 @@ def test_labelled_outputs_zh():
         (45, "output-block", "torch.int64"),
         (54, "output-block", "TypeError: item() takes no arguments (1 given)"),
         (61, "output-block", "4"),  # "这一行会输出 `4`"
+        (70, "output-block", "RuntimeError: grad can be implicitly created only for scalar outputs"),
     ]
-    assert _blocks("labelled_zh.md") == [4, 17, 25, 34, 42, 48, 58]
+    assert _blocks("labelled_zh.md") == [4, 17, 25, 34, 42, 48, 58, 64]
+    assert doc.claims[-1].expect_error == doc.claims[-1].text  # announced by "报错信息如下："
     assert doc.claims[5].expect_error == "TypeError: item() takes no arguments (1 given)"
 
 
@@ -161,8 +163,9 @@ def test_blockquote_outputs_zh():
         (9, "output-block", "tensor(4.)"),
         (16, "output-block", "4\n2"),
         (30, "output-block", "tensor([1., 1.])"),
+        (37, "output-block", "tensor(1.)"),  # "> 输出：tensor(1.)": the label is not output
     ]
-    assert _blocks("blockquote_zh.md") == [4, 12, 20, 26]
+    assert _blocks("blockquote_zh.md") == [4, 12, 20, 26, 34]
     assert _orphans("blockquote_zh.md") == []
 
 
@@ -450,7 +453,8 @@ def test_transform_magics_keeps_lines():
 @pytest.mark.parametrize(
     ("line", "marker"),
     [("**Output:**", True), ("### 输出", True), ("运行结果如下", True), ("The output is:", True),
-     ("打印结果：", True), ("Let us look at the results of training", False)],
+     ("打印结果：", True), ("报错信息如下：", True), ("This raises:", True),
+     ("Let us look at the results of training", False)],
 )
 def test_markers_in_markdown_dress(line, marker):
     assert is_marker(line) is marker

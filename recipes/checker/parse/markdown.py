@@ -263,6 +263,10 @@ def _output_tail(body: list[str]) -> int:
 def _quote_block(b: Builder, region: _Region) -> None:
     """A ``>`` quote: output when announced or right after code, unless it reads as an aside."""
     body = region.lines
+    label = inline_output(body[0]) if body else None
+    if label is not None:  # "> 输出：tensor([1, 2])": the label is not part of the output
+        body = [label] + body[1:]
+        b.marker = True
     aside = any(_ASIDE.search(ln) for ln in body)
     if b.marker or (b.adjacent and not aside) or (looks_like_output(body) and not aside):
         b.output(body, region.first, labelled=not aside)

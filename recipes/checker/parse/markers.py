@@ -8,13 +8,14 @@ from __future__ import annotations
 import re
 
 _MARKER_LINE = re.compile(
-    r"(?:运行结果|输出结果|执行结果|打印结果|结果如下|结果为|结果|输出如下|输出为|输出|得到|"
+    r"(?:运行结果|输出结果|执行结果|打印结果|结果如下|结果为|结果|输出如下|输出为|输出|得到|报错信息|报错|"
+    r"错误信息|异常信息|\berror message|\btraceback|\braises|"
     r"\boutputs?|\bprints|\bresults?|\bout(?:\[\d+\])?|\bgives|\bwe get)"
     r"\s*(?:如下|为|是|(?:is|was|will be|should be|looks like)\b)?\s*(?:\.txt)?\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _SHORT_MARKER = re.compile(
-    r"^\s*(?:运行结果|输出结果|执行结果|打印结果|结果|输出|output|result|expected output)s?"
+    r"^\s*(?:运行结果|输出结果|执行结果|打印结果|结果|输出|报错|output|result|expected output)s?"
     r"\s*(?:如下)?\s*(?:\.txt)?\s*[:：]?\s*$",
     re.IGNORECASE,
 )
