@@ -12,6 +12,8 @@ from recipes.checker.parse.blocks import make_block, shell_lines
 Channel = Literal["stdout", "result", "display", "error"]
 Stored = Literal["stdout", "stderr", "result", "display", "error"]
 # Cell magics whose body is another language run by a shell: the checker never runs it.
+# What a reader sees instead of the text/plain beside it: a picture or a live widget.
+_PICTURES = ("image/", "application/vnd.jupyter.widget-view")
 _SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|!|cmd|powershell|perl|ruby)\b")
 
 
@@ -82,10 +84,10 @@ def output_text(out: dict) -> tuple[Stored, str] | None:
 
 def _shown(out: dict) -> tuple[Channel, str, str | None] | None:
     """(channel, text, expected error) of one stored output, or ``None`` when it shows no text a
-    claim could be about: stderr (warnings, progress bars) and images (a figure's text/plain is
-    not what a reader sees)."""
+    claim could be about: stderr (warnings, progress bars), images and widgets (their
+    text/plain is not what a reader sees)."""
     found = output_text(out)
-    if found is None or any(mime.startswith("image/") for mime in out.get("data", {})):
+    if found is None or any(mime.startswith(_PICTURES) for mime in out.get("data", {})):
         return None
     channel, text = found
     if channel == "stderr":
