@@ -585,3 +585,9 @@ def test_indented_code_then_indented_output_zh():
     assert [(c.line, c.kind, c.text) for c in doc.claims] == [
         (10, "output-block", "torch.Size([2, 3])\ntensor(6.)")]
     assert [(b.line, b.line_map) for b in doc.blocks] == [(5, [5, 6, 7, 8])]
+
+
+def test_a_shell_cell_magic_in_markdown_is_reported_not_run():
+    doc = parse_source("```python\n%%bash\npip install torch\n```\n", "t.md", "markdown")
+    assert doc.blocks == []
+    assert [(u.line, u.text) for u in doc.unrun] == [(2, "%%bash")]

@@ -13,9 +13,9 @@ import ast
 import re
 from dataclasses import dataclass
 
-from recipes.checker.model import Document
+from recipes.checker.model import Document, Unrun
 from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
-from recipes.checker.parse.markers import SHELL_LINE, inline_output
+from recipes.checker.parse.markers import SHELL_CELL, SHELL_LINE, inline_output
 
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
@@ -175,7 +175,10 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         if any(ln.lstrip().startswith(">>>") for ln in body):
             b.code(body, region.first)
             return
-    if lang in _PY_LANGS and _shows_output(b, body):
+    if lang in _PY_LANGS and body and SHELL_CELL.match(body[0]):
+        b.unrun.append(Unrun(region.first, body[0].strip(), "shell cell, not run"))
+        b.prose("x")
+    elif lang in _PY_LANGS and _shows_output(b, body):
         _unlabelled(b, region, after_code_is_output=True)  # highlighted as Python, shows output
     elif lang in _PY_LANGS:
         b.code(body, region.first, magics=any(_MAGIC.match(ln) for ln in body))

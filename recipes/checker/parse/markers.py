@@ -66,3 +66,5 @@ SHELL_LINE = re.compile(
     r"^\s*(?:[!%]\s*(?:pip|conda|apt|apt-get|wget|curl|git|nvidia-smi)\b|!|%%?(?:pip|conda)\b"
     r"|\$ |pip3? install\b|conda install\b|python3? -[mc]\b|python3? \S+\.py\b)"
 )
+# Cell magics whose body another program runs (a shell, a script interpreter): never run.
+SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|!|cmd|powershell|perl|ruby)\b")

@@ -8,6 +8,7 @@ from typing import Literal
 
 from recipes.checker.model import Claim, Document, Orphan, Unrun, UsageError
 from recipes.checker.parse.blocks import make_block, shell_lines
+from recipes.checker.parse.markers import SHELL_CELL
 
 Channel = Literal["stdout", "result", "display", "error"]
 Stored = Literal["stdout", "stderr", "result", "display", "error"]
@@ -32,7 +33,7 @@ def read(text: str, file: str) -> Document:
         if cell.get("cell_type") != "code":
             continue
         lines = cell.get("source", "").split("\n")
-        if _SHELL_CELL.match(lines[0]):
+        if SHELL_CELL.match(lines[0]):
             doc.unrun.append(Unrun(1, lines[0].strip(), "shell cell, not run", cell=index))
             continue
         line_map = list(range(1, len(lines) + 1))
