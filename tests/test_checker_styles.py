@@ -287,6 +287,7 @@ def test_comment_claim_in_a_loop_names_the_loop_when_written_below_it():
         ("# about 0.33", "0.33"),
         ("# approximately 2.72", "2.72"),
         ("# 0.33 左右", "0.33"),
+        ("# 0.333...", "0.333"),
         ("# 输出：约 tensor([0.33, 0.67])", "tensor([0.33, 0.67])"),
         ("# about the same as before", None),
         ("# 约束条件", None),

@@ -62,7 +62,9 @@ _APPROX_WORD = re.compile(
     r"|circa|nearly)\s*[:：=]?\s*(?=[-+\d.(\[]|tensor\()",
     re.I,
 )
-_APPROX_SUFFIX = re.compile(r"\s*(?:左右|上下|\(approx(?:imately|\.)?\))$", re.I)
+_APPROX_SUFFIX = re.compile(
+    r"\s*(?:左右|上下|\(approx(?:imately|\.)?\)|(?<=\d)(?:\.{3}|…))$", re.I  # 0.333... repeats
+)
 
 
 def _balanced_prefix(text: str) -> str:
