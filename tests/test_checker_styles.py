@@ -592,3 +592,11 @@ def test_a_shell_cell_magic_in_markdown_is_reported_not_run():
     doc = parse_source("```python\n%%bash\npip install torch\n```\n", "t.md", "markdown")
     assert doc.blocks == []
     assert [(u.line, u.text) for u in doc.unrun] == [(2, "%%bash")]
+
+
+def test_a_quoted_fence_shows_output_unless_it_is_code():
+    md = ("```python\nx = 1\nprint(x)\n```\n\n> ```python\n> y = 2\n> ```\n\n"
+          "```python\nprint(2)\n```\n\n> ```\n> 2\n> ```\n")
+    doc = parse_source(md, "t.md", "markdown")
+    assert [b.line for b in doc.blocks] == [2, 11]
+    assert [(c.line, c.text) for c in doc.claims] == [(15, "2")]

@@ -45,6 +45,7 @@ class _Region:
     lines: list[str]
     first: int  # file line of lines[0]
     end: int  # index of the next unread line
+    lang: str = ""  # the language of a fence inside a quote
 
 
 def read(text: str, file: str) -> Document:
@@ -158,7 +159,7 @@ def _quoted(lines: list[str], i: int) -> _Region:
         body, first = body[1:close], first + 1
     while body and not body[-1].strip():
         body = body[:-1]
-    return _Region(body, first, j)
+    return _Region(body, first, j, inner.group(3).lower() if inner else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -266,6 +267,9 @@ def _output_tail(body: list[str]) -> int:
 def _quote_block(b: Builder, region: _Region) -> None:
     """A ``>`` quote: output when announced or right after code, unless it reads as an aside."""
     body = region.lines
+    if region.lang in _PY_LANGS:  # quoted code is an aside: neither run nor output
+        b.prose("x")
+        return
     label = inline_output(body[0]) if body else None
     if label is not None:  # "> 输出：tensor([1, 2])": the label is not part of the output
         body = [label] + body[1:]
