@@ -20,8 +20,6 @@ from recipes.checker.parse.markers import SHELL_CELL, SHELL_LINE, inline_output
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
               "result", "stdout", "log", "shell-session", "pytb"}
-# Languages some blogs highlight output with; their fences are output only when they read so.
-_LOOSE_LANGS = {"bash", "sh", "shell", "zsh", "cmd", "powershell", "bat"}
 _MAGIC = re.compile(r"^\s*[%!]")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
 _QUOTE = re.compile(r"^ {0,3}>")
@@ -189,7 +187,7 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         b.output(body, region.first, labelled=True)
     elif lang == "":
         _unlabelled(b, region, after_code_is_output=not looks_like_python(body))
-    elif lang in _LOOSE_LANGS and looks_like_output(body):
+    elif looks_like_output(body):  # blogs highlight output as bash, cpp...: it reads as output
         _unlabelled(b, region, after_code_is_output=True)
     else:
         b.prose("x")  # another language (bash, json): neither code nor output of the page
