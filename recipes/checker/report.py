@@ -200,7 +200,7 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
                         console.print(_claim_line(path, cr), soft_wrap=True)
                         if cr.verdict == "wrong" and cr.diff:
                             console.print(_diff_text(cr, verbose), soft_wrap=True)
-        console.print(_counts_line(doc.blocks))
+        console.print(_counts_line(doc.blocks), soft_wrap=True)
     all_blocks = [b for doc in results for b in doc.blocks]
     if len(results) > 1:
         total = Table(title="Total", show_header=True, header_style="bold", box=box.SIMPLE,
@@ -212,7 +212,7 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
             total.add_row(names[doc.document.path], *_count_cells(doc.blocks))
         total.add_row(Text("all", style="bold"), *_count_cells(all_blocks))
         console.print(total)
-    console.print(_verdict_line(results, strict))
+    console.print(_verdict_line(results, strict), soft_wrap=True)
 
 
 def _verdict_line(results: list[DocumentResult], strict: bool) -> Text:
