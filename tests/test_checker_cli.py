@@ -99,3 +99,20 @@ def test_quiet_prints_only_counts(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "claims 1: 0 verified, 1 wrong" in out
     assert "claimed" not in out  # no diff table
+
+
+def test_nothing_is_skipped_silently(tmp_path, capsys):
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "lib.md").write_text("```python\nprint(1)  # 2\n```\n", encoding="utf-8")
+    doc = tmp_path / "nb.md"
+    doc.write_text("Intro\n\n```text\ntensor([1.])\n```\n\n```python\nprint(1)  # 1\n```\n",
+                   encoding="utf-8")
+    report = tmp_path / "r.json"
+    assert _check(str(tmp_path), "--json", str(report)) == 0
+    out = capsys.readouterr().out
+    assert f"skipped folder {tmp_path / '.venv'}" in out
+    assert "nb.md:4: orphan-output" in out
+    assert "left out: 1 orphan outputs, 0 lines not run" in out
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert data["skipped_folders"][0]["path"] == str(tmp_path / ".venv")
+    assert data["files"][0]["findings"][0]["kind"] == "orphan-output"

@@ -9,7 +9,8 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from recipes.checker.parse import UsageError, parse_paths
+from recipes.checker.model import Unrun, UsageError
+from recipes.checker.parse import parse_paths
 from recipes.checker.report import exit_code, render, to_json
 from recipes.checker.run import check_document
 
@@ -69,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"torch-recipes check: error: --timeout must be positive, got {args.timeout:g}",
               file=sys.stderr)
         return 2
+    skipped: list[Unrun] = []
     try:
-        docs = parse_paths(args.paths)
+        docs = parse_paths(args.paths, skipped)
     except UsageError as err:
         print(f"torch-recipes check: error: {err}", file=sys.stderr)
         return 2
@@ -101,11 +103,12 @@ def run(args: argparse.Namespace) -> int:
                     on_block=lambda _br: progress.advance(task),
                 )
             )
-    render(results, console, verbose=args.verbose, quiet=args.quiet, strict=args.strict)
+    render(results, console, verbose=args.verbose, quiet=args.quiet, strict=args.strict,
+           skipped=skipped)
     if args.json:
         try:
             with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(to_json(results, strict=args.strict), fh, ensure_ascii=False, indent=2)
+                json.dump(to_json(results, strict=args.strict, skipped=skipped), fh, ensure_ascii=False, indent=2)
         except OSError as err:
             print(f"torch-recipes check: error: cannot write {args.json}: {err}", file=sys.stderr)
             return 2

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from recipes.checker.model import Unrun
 from recipes.checker.run import FAILING, BlockResult, ClaimResult, DocumentResult
 
 __all__ = ["exit_code", "render", "short_paths", "summary", "to_json"]
@@ -160,7 +161,7 @@ def _block_line(path: str, br: BlockResult) -> Text:
     return _line(where, br.status, what, "" if reason == "raised" else reason)
 
 
-def _counts_line(blocks: list[BlockResult]) -> Text:
+def _counts_line(blocks: list[BlockResult], doc: DocumentResult) -> Text:
     s = summary(blocks)
     bs = s["block_status"]
     text = Text(f"blocks {s['blocks']}: ")
@@ -176,12 +177,20 @@ def _counts_line(blocks: list[BlockResult]) -> Text:
         n = s["buckets"][name]
         style = (styles.get(name) or _STYLE.get(name, "")) if n else "dim"
         text.append(("" if k == 0 else ", ") + f"{n} {name}", style=style)
+    left = Counter(f.kind for f in doc.findings if f.kind in ("orphan-output", "not-run"))
+    if left:
+        text.append(f"  ·  left out: {left['orphan-output']} orphan outputs, "
+                    f"{left['not-run']} lines not run", style="yellow")
     return text
 
 
 def render(results: list[DocumentResult], console: Console, *, verbose: bool = False,
-           quiet: bool = False, strict: bool = False) -> None:
-    """One line per finding (everything with ``verbose``), counts per file, then the totals."""
+           quiet: bool = False, strict: bool = False, skipped: list[Unrun] = ()) -> None:
+    """One line per finding (everything with ``verbose``), counts per file, then the totals;
+    ``skipped`` lists the folders a scan left out."""
+    for folder in skipped:
+        console.print(Text(f"skipped folder {folder.text}: {folder.why}", style="dim"),
+                      soft_wrap=True)
     names = short_paths([doc.document.path for doc in results]) if results else {}
     for doc in results:
         path = names[doc.document.path]
@@ -200,7 +209,7 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
                         console.print(_claim_line(path, cr), soft_wrap=True)
                         if cr.verdict == "wrong" and cr.diff:
                             console.print(_diff_text(cr, verbose), soft_wrap=True)
-        console.print(_counts_line(doc.blocks), soft_wrap=True)
+        console.print(_counts_line(doc.blocks, doc), soft_wrap=True)
     all_blocks = [b for doc in results for b in doc.blocks]
     if len(results) > 1:
         total = Table(title="Total", show_header=True, header_style="bold", box=box.SIMPLE,
@@ -240,7 +249,8 @@ def _count_cells(blocks: list[BlockResult]) -> list[str]:
             str(b["wrong"]), str(b["unverifiable"]), str(b["environment"]), str(b["not run"])]
 
 
-def to_json(results: list[DocumentResult], *, strict: bool = False) -> dict:
+def to_json(results: list[DocumentResult], *, strict: bool = False,
+            skipped: list[Unrun] = ()) -> dict:
     """The full machine-readable report."""
     files = []
     for doc in results:
@@ -289,5 +299,6 @@ def to_json(results: list[DocumentResult], *, strict: bool = False) -> dict:
         "version": 2,
         "exit_code": exit_code(results, strict=strict),
         "summary": summary(all_blocks),
+        "skipped_folders": [{"path": f.text, "why": f.why} for f in skipped],
         "files": files,
     }
