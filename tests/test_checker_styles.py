@@ -600,3 +600,23 @@ def test_a_quoted_fence_shows_output_unless_it_is_code():
     doc = parse_source(md, "t.md", "markdown")
     assert [b.line for b in doc.blocks] == [2, 11]
     assert [(c.line, c.text) for c in doc.claims] == [(15, "2")]
+
+
+def test_output_pasted_into_a_python_fence_en():
+    doc = _doc("pasted_en.md")
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (9, "output-block", "tensor([[1., 0.],\n        [0., 1.]])", 6),
+        (12, "output-block", "tensor(2.)", 11),
+    ]
+    assert [(b.line, b.line_map) for b in doc.blocks] == [
+        (6, [6, 7, 8]), (11, [11]), (18, [18, 19, 20])]  # with tensor imported, it is code
+
+
+def test_output_pasted_into_a_python_fence_zh():
+    doc = _doc("pasted_zh.md")
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (7, "output-block", "tensor([ 0, 10, 20])", 4),
+        (14, "output-block", "RuntimeError: shape '[2]' is invalid for input of size 3", 13),
+    ]
+    assert doc.claims[1].expect_error == doc.claims[1].text
+    assert [(b.line, b.line_map) for b in doc.blocks] == [(4, [4, 5, 6]), (13, [13])]

@@ -10,6 +10,7 @@ fence; ``Out[3]:`` in an IPython transcript; the wanted output of a ``>>>`` sess
 from __future__ import annotations
 
 import ast
+import builtins
 import re
 from dataclasses import dataclass
 
@@ -179,6 +180,12 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         b.prose("x")
     elif lang in _PY_LANGS and _shows_output(b, body):
         _unlabelled(b, region, after_code_is_output=True)  # highlighted as Python, shows output
+    elif lang in _PY_LANGS and len(parts := _pasted_outputs(body, _trees(b))) > 1:
+        for start, end, is_output in parts:
+            if is_output:
+                b.output(body[start:end], region.first + start, labelled=True)
+            else:
+                b.code(body[start:end], region.first + start)
     elif lang in _PY_LANGS:
         b.code(body, region.first, magics=any(_MAGIC.match(ln) for ln in body))
     elif any(SHELL_LINE.match(ln) for ln in body):
@@ -260,6 +267,63 @@ def _output_tail(body: list[str]) -> int:
             head = body[:k]
             return k if looks_like_python(head) and not looks_like_output(head) else 0
     return 0
+
+
+def _trees(b: Builder) -> list[ast.Module]:
+    return [block.tree for block in b.blocks if block.tree is not None]
+
+
+def _pasted_outputs(body: list[str], earlier: list[ast.Module]) -> list[tuple[int, int, bool]]:
+    """A Python fence cut where output was pasted between its statements (``print(x)`` then
+    ``tensor([1, 2])``): (start, end, is output) spans. Output is a run of unindented lines
+    after code that reads as output and would fail as code: it does not parse, or it names what
+    neither the code above nor the ``earlier`` blocks define (``tensor`` never imported)."""
+    parts: list[tuple[int, int, bool]] = []
+    start = k = 0
+    while k < len(body):
+        end = _output_run(body, k, earlier) if k > start and not body[k][:1].isspace() else k
+        if end > k:
+            parts += [(start, k, False), (k, end, True)]
+            start = k = end
+        else:
+            k += 1
+    if start < len(body):
+        parts.append((start, len(body), False))
+    return [p for p in parts if any(ln.strip() for ln in body[p[0] : p[1]])]
+
+
+def _output_run(body: list[str], k: int, earlier: list[ast.Module]) -> int:
+    """The end of the longest run of output lines from ``k`` that cannot be code, or ``k``."""
+    head = body[:k]
+    if not looks_like_python(head) or looks_like_output(head):
+        return k
+    for end in range(len(body), k, -1):
+        tail = body[k:end]
+        if looks_like_output(tail) and not _runs(tail, head, earlier):
+            return end
+    return k
+
+
+def _runs(tail: list[str], head: list[str], earlier: list[ast.Module]) -> bool:
+    """Whether ``tail`` parses and uses only names defined by ``head``, the ``earlier`` blocks
+    or the builtins."""
+    try:
+        tail_tree = ast.parse("\n".join(tail))
+        trees = [*earlier, ast.parse("\n".join(head))]
+    except (SyntaxError, ValueError):
+        return False
+    defined = set(dir(builtins))
+    for node in (n for tree in trees for n in ast.walk(tree)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            defined.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in node.names):
+                return True  # a star import may define anything
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+    used = {n.id for n in ast.walk(tail_tree) if isinstance(n, ast.Name)}
+    return used <= defined
 
 
 def _quote_block(b: Builder, region: _Region) -> None:
