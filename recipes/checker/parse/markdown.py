@@ -56,47 +56,43 @@ def read(text: str, file: str) -> Document:
     prev_blank = True
     while i < len(lines):
         line = lines[i]
-        fence = _FENCE.match(line)
-        if fence:
+        # an indented block right after a fenced one is measured from the fence's indentation
+        base = fence_indent if b.adjacent else 0
+        if fence := _FENCE.match(line):
             region = _fenced(lines, i, fence)
             _fence_region(b, region, fence.group(3).lower())
             fence_indent = len(fence.group(1))
-            i, prev_blank = region.end, False
-            continue
-        if prev_blank and _indented(line, fence_indent if b.adjacent else 0):
-            region = _indented_region(lines, i, fence_indent if b.adjacent else 0)
+        elif prev_blank and _indented(line, base):
+            region = _indented_region(lines, i, base)
             _indented_block(b, region)
-            i, prev_blank = region.end, False
-            continue
-        if line.lstrip().startswith(">>>"):  # a session pasted as text (Markdown quotes it)
-            j = i
-            while j < len(lines) and lines[j].strip() and not _FENCE.match(lines[j]):
-                j += 1
-            b.code(lines[i:j], i + 1)
-            i, prev_blank = j, False
-            continue
-        prompt = _IN_PROMPT.match(line)
-        if prompt and prompt.group(1).strip():  # a transcript pasted as text
-            region = _transcript_region(lines, i)
+        elif line.lstrip().startswith(">>>"):  # a session pasted as text (Markdown quotes it)
+            region = _session_region(lines, i)
+            b.code(region.lines, region.first)
+        elif (prompt := _IN_PROMPT.match(line)) and prompt.group(1).strip():
+            region = _transcript_region(lines, i)  # a transcript pasted as text
             _transcript(b, region)
-            i, prev_blank = region.end, False
-            continue
-        if _QUOTE.match(line):
+        elif _QUOTE.match(line):
             region = _quoted(lines, i)
             _quote_block(b, region)
-            i, prev_blank = region.end, False
-            continue
-        if _TRANSCRIPT_LABEL.match(line):
-            b.display = "ipython"
-        shown = inline_output(line, in_sentence=b.adjacent)
-        if shown is not None and looks_like_output([shown]):
-            b.marker = True
-            b.output([shown], i + 1, labelled=True)
         else:
-            b.prose(line)
-        prev_blank = not line.strip()
-        i += 1
+            _prose_line(b, line, i + 1)
+            prev_blank = not line.strip()
+            i += 1
+            continue
+        i, prev_blank = region.end, False
     return b.document("markdown")
+
+
+def _prose_line(b: Builder, line: str, number: int) -> None:
+    """A line of prose, which may announce output or show it ("Output: `tensor([1])`")."""
+    if _TRANSCRIPT_LABEL.match(line):
+        b.display = "ipython"
+    shown = inline_output(line, in_sentence=b.adjacent)
+    if shown is not None and looks_like_output([shown]):
+        b.marker = True
+        b.output([shown], number, labelled=True)
+    else:
+        b.prose(line)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,6 +123,13 @@ def _indented_region(lines: list[str], i: int, base: int) -> _Region:
     cut = base + 4
     body = [ln[cut:] if ln.startswith(" " * cut) else ln.lstrip("\t") for ln in lines[i:j]]
     return _Region(body, i + 1, j)
+
+
+def _session_region(lines: list[str], i: int) -> _Region:
+    j = i
+    while j < len(lines) and lines[j].strip() and not _FENCE.match(lines[j]):
+        j += 1
+    return _Region(lines[i:j], i + 1, j)
 
 
 def _transcript_region(lines: list[str], i: int) -> _Region:
