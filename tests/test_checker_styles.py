@@ -620,3 +620,19 @@ def test_output_pasted_into_a_python_fence_zh():
     ]
     assert doc.claims[1].expect_error == doc.claims[1].text
     assert [(b.line, b.line_map) for b in doc.blocks] == [(4, [4, 5, 6]), (13, [13])]
+
+
+def test_output_as_a_plain_paragraph_en():
+    doc = _doc("paragraph_en.md")
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (7, "output-block", "tensor([1., 1.])", 4),
+        (14, "output-block", "tensor([[0., 0.],\n        [0., 0.]])", 10),
+    ]
+    assert _blocks("paragraph_en.md") == [4, 10]
+    assert _orphans("paragraph_en.md") == [(19, "torch.Size([3])")]
+
+
+def test_output_as_a_plain_paragraph_zh():
+    assert _claims("paragraph_zh.md") == [
+        (10, "output-block", "tensor(6)"), (15, "output-block", "tensor(1.5000)")]
+    assert _blocks("paragraph_zh.md") == [4, 13]

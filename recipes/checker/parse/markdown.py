@@ -74,6 +74,9 @@ def read(text: str, file: str) -> Document:
         elif _QUOTE.match(line):
             region = _quoted(lines, i)
             _quote_block(b, region)
+        elif looks_like_output([line]) and looks_like_output((para := _paragraph(lines, i)).lines):
+            region = para  # output written as a plain paragraph, fenced by nothing
+            b.output(region.lines, region.first, labelled=True)
         else:
             _prose_line(b, line, i + 1)
             prev_blank = not line.strip()
@@ -123,6 +126,13 @@ def _indented_region(lines: list[str], i: int, base: int) -> _Region:
     cut = base + 4
     body = [ln[cut:] if ln.startswith(" " * cut) else ln.lstrip("\t") for ln in lines[i:j]]
     return _Region(body, i + 1, j)
+
+
+def _paragraph(lines: list[str], i: int) -> _Region:
+    j = i
+    while j < len(lines) and lines[j].strip() and not _FENCE.match(lines[j]):
+        j += 1
+    return _Region(lines[i:j], i + 1, j)
 
 
 def _session_region(lines: list[str], i: int) -> _Region:
