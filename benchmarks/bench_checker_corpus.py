@@ -109,6 +109,8 @@ def _score(doc: Path, truth: dict, report: dict) -> dict:
             misses.append(f"{where}: false alarm {verdict} (truth {t['truth']}): {found['note']}")
         elif misleading:
             misses.append(f"{where}: missed: {verdict} (truth {t['truth']}): {found['note']}")
+        if t["truth"] == "ok" and verdict != "ok" and not flagged:
+            misses.append(f"{where}: {verdict} for a claim that holds: {found['note']}")
         if misleading and verdict == "ok":
             s["false_ok"] += 1
         if t["truth"] in UNKNOWABLE and verdict == "ok":

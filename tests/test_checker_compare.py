@@ -124,12 +124,14 @@ def test_environment_dependent_output_is_never_ok_and_never_wrong():
 
 
 def test_a_device_chosen_by_the_machine_is_environment_the_values_are_checked():
-    assert judge("tensor([1., 1.], device='cuda:0')", "tensor([1., 1.])",
-                 taint={"device"}).verdict == "environment"
     assert judge("cuda", "cpu", taint={"device"}).verdict == "environment"
-    assert judge("tensor([1., 1.])", "tensor([1., 1.])", taint={"device"}).verdict == "ok"
+    assert judge("True", "False", taint={"device"}).verdict == "environment"
+    assert judge("tensor([1., 1.], device='cuda:0')", "tensor([1., 1.])",
+                 taint={"placed"}).verdict == "environment"
+    assert judge("tensor([1., 1.])", "tensor([1., 1.])", taint={"placed"}).verdict == "ok"
+    assert judge("True", "True", taint={"placed"}).verdict == "ok"
     assert judge("tensor([1., 2.], device='cuda:0')", "tensor([1., 1.])",
-                 taint={"device"}).verdict == "wrong"
+                 taint={"placed"}).verdict == "wrong"
 
 
 def test_random_values_are_unverifiable_but_their_structure_is_checked():
@@ -194,8 +196,17 @@ def test_expected_exceptions():
 
 
 def _taint(source: str) -> list[set[str]]:
+    """What each statement shows depends on, or, for one that shows nothing, what it binds."""
     tracker = Nondeterminism()
-    return [tracker.visit(ast.Module([stmt], [])) for stmt in ast.parse(source).body]
+    found = []
+    for stmt in ast.parse(source).body:
+        shown = tracker.visit(ast.Module([stmt], []))
+        bound = [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                 and isinstance(n.ctx, ast.Store)]
+        if not isinstance(stmt, ast.Assign):
+            bound = []
+        found.append(shown or set().union(*(tracker.tainted.get(n, set()) for n in bound)))
+    return found
 
 
 def _tainted_statements(source: str) -> list[bool]:
@@ -263,7 +274,18 @@ def test_machine_dependent_sources():
         "print(os.getcwd(), platform.python_version())\n"
         "start = time.perf_counter()\n"
         "print(f'{time.perf_counter() - start:.4f} s')\n"
-    ) == [set(), {"env"}, {"env"}, {"env"}, {"device"}, {"device"}, {"env"}, {"env"}, {"env"}]
+    ) == [set(), {"env"}, {"env"}, {"device"}, {"placed"}, {"placed"}, {"env"}, {"env"}, {"env"}]
+
+
+def test_a_path_or_time_passed_to_a_call_leaves_no_trace_in_its_result():
+    assert _taint(
+        "import os, tempfile, time\n"
+        "path = os.path.join(tempfile.mkdtemp(), 'm.pt')\n"
+        "print(os.path.exists(path))\n"
+        "print(path)\n"
+        "start = time.time()\n"
+        "for k in range(3):\n    elapsed = time.time() - start\n    print(k)\n"
+    ) == [set(), {"env"}, set(), {"env"}, {"env"}, set()]
 
 
 def test_the_range_a_random_call_fixes():

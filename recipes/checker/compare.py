@@ -256,8 +256,9 @@ def judge(
         return _ENVIRONMENT
     shows_device = False
     if "device" in taint:
-        if _DEVICE_ONLY.match(claim.strip()) or _DEVICE_ONLY.match(actual.strip()) or \
-                actual.strip() in ("True", "False"):
+        return _ENVIRONMENT
+    if "placed" in taint:
+        if _DEVICE_ONLY.match(claim.strip()) or _DEVICE_ONLY.match(actual.strip()):
             return _ENVIRONMENT
         shows_device = bool(_ACCELERATOR.search(claim))
         claim, actual = _DEVICE_ARG.sub("", claim), _DEVICE_ARG.sub("", actual)

@@ -7,8 +7,9 @@ A value is *tainted* by the sources it comes from:
 - ``uninit``: uninitialised memory (``torch.empty``, ``torch.Tensor(2, 3)``);
 - ``id``: ``id()`` values and data pointers, masked when compared;
 - ``env``: the machine: versions, paths, host names, CPU counts, the clock, CUDA availability;
-- ``device``: a device chosen by ``torch.cuda.is_available()``: tensors moved there print the
-  same values, but their device depends on the machine.
+- ``device``: a device (or flag) chosen by ``torch.cuda.is_available()``: shown, it is the
+  machine's; ``placed``: a value moved to that device prints the same values, but its device
+  depends on the machine.
 
 Taint flows through assignments and through methods called on a tainted object. Reading what
 randomness cannot change (``x.shape``, ``x.dtype``, ``x.requires_grad``, ``x.size()``) does not
@@ -24,7 +25,7 @@ from typing import Literal
 
 __all__ = ["Family", "Nondeterminism", "RandomRange"]
 
-Family = Literal["random", "uninit", "id", "env", "device"]
+Family = Literal["random", "uninit", "id", "env", "device", "placed"]
 
 _TORCH_RANDOM = {
     "rand", "randn", "randint", "rand_like", "randn_like", "randint_like", "randperm", "normal",
@@ -111,7 +112,9 @@ class Nondeterminism:
         """Record what ``tree``'s statements do; the families any of them depends on."""
         found: set[Family] = set()
         for stmt in tree.body:
-            found |= self._statement(stmt)
+            dep = self._statement(stmt)
+            if _shows_output(stmt):
+                found |= dep
         return found
 
     def range_of(self, tree: ast.Module) -> RandomRange | None:
@@ -150,10 +153,11 @@ class Nondeterminism:
         self._record_ranges(stmt)
         if dep:
             # ``is_available()`` shown is the machine; a name chosen by it is a device
-            kept: set[Family] = {"device" if f == "env" and self._chooses_device(stmt) else f
-                                 for f in dep}
+            chooses = self._chooses_device(stmt)
+            kept: set[Family] = {("device" if chooses else f) if f == "env" else
+                                 ("placed" if f == "device" else f) for f in dep}
             rebound = _rebound_names(stmt)
-            for name in stored | _receivers(stmt):
+            for name in stored | (_receivers(stmt) - self.aliases.keys()):
                 if name in rebound:
                     self.tainted[name] = set(kept)
                 else:
@@ -199,7 +203,9 @@ class Nondeterminism:
             body += [s for h in stmt.handlers for s in h.body] + list(stmt.finalbody)
         for _ in range(2 if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) else 1):
             for sub in body:
-                found |= self._statement(sub)
+                dep = self._statement(sub)
+                if _shows_output(sub):
+                    found |= dep
         return found
 
     def _chooses_device(self, stmt: ast.stmt) -> bool:
@@ -340,10 +346,12 @@ class Nondeterminism:
     def _depends(self, stmt: ast.AST) -> set[Family]:
         found: set[Family] = set()
         structural = _structural_reads(stmt)
+        passed = _passed_to_calls(stmt)
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
                 if node.id in self.tainted and id(node) not in structural:
-                    found |= self.tainted[node.id]
+                    families = self.tainted[node.id]
+                    found |= families - {"env"} if id(node) in passed else families
             elif isinstance(node, ast.Attribute) and _ENV_VALUES.match(self._resolve(node)):
                 found.add("env")
             elif isinstance(node, ast.Name) and node.id == "__file__":
@@ -376,6 +384,29 @@ def _structural_reads(stmt: ast.AST) -> set[int]:
                 isinstance(node.args[0], ast.Name):
             found.add(id(node.args[0]))
     return found
+
+
+_VALUE_KEEPING = {"print", "str", "repr", "round", "float", "int", "format", "abs", "len"}
+
+
+def _passed_to_calls(stmt: ast.AST) -> set[int]:
+    """ids of Names passed as arguments to calls that compute something new from them: a path
+    or a timestamp given to ``os.path.exists`` or ``torch.load`` leaves no trace in the result."""
+    found = set()
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Name) and node.func.id in _VALUE_KEEPING):
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                if isinstance(arg, ast.Name):
+                    found.add(id(arg))
+    return found
+
+
+def _shows_output(stmt: ast.stmt) -> bool:
+    """A statement that can print or display: an expression, a call of print, or a block."""
+    return isinstance(stmt, (ast.Expr, *_COMPOUND)) or any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
+        for n in ast.walk(stmt))
 
 
 def _number(node: ast.AST) -> float | None:
