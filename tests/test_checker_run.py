@@ -22,7 +22,9 @@ def results() -> dict[str, DocumentResult]:
     for name in ("claims_en.md", "claims_zh.txt", "page.html", "percent_tutorial.py",
                  "module_doctest.py", "stored_outputs.ipynb"):
         checked[name] = check_document(parse_file(FIXTURES / name), timeout=30)
-    checked["failures_zh.md"] = check_document(parse_file(FIXTURES / "failures_zh.md"), timeout=3)
+    # a small output cap trips long before the 3 s limit, even on a busy machine
+    checked["failures_zh.md"] = check_document(parse_file(FIXTURES / "failures_zh.md"), timeout=3,
+                                               output_limit=100_000)
     return checked
 
 

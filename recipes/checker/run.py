@@ -30,8 +30,12 @@ from typing import Literal
 
 from recipes.checker.compare import judge, judge_error, judge_window_sequence
 from recipes.checker.model import Block, Claim, Document
+from recipes.checker.parse.blocks import transform_magics
+from recipes.checker.parse.claims import first_row
+from recipes.checker.parse.notebook import output_text
+from recipes.checker.sandbox import Limits, Sandbox
 from recipes.checker.taint import Nondeterminism, RandomRange
-from recipes.runner import CellResult, KernelRunner
+from recipes.runner import CellResult, KernelRunner, ReplayFailure
 
 __all__ = [
     "BlockResult",
@@ -44,10 +48,14 @@ __all__ = [
     "plan_cells",
 ]
 
+# The last six are a sandbox limit or denial that stopped the block (recipes.checker.sandbox).
 BlockStatus = Literal["ok", "error", "timeout", "syntax", "needs-cuda", "missing-package",
-                      "skipped"]
+                      "skipped", "memory-limit", "process-limit", "file-size-limit",
+                      "network-denied", "write-denied", "hidden-path"]
 Verdict = Literal["ok", "wrong", "unverifiable", "environment", "not-run", "error", "timeout",
-                  "syntax", "needs-cuda", "missing-package", "skipped"]
+                  "syntax", "needs-cuda", "missing-package", "skipped", "memory-limit",
+                  "process-limit", "file-size-limit", "network-denied", "write-denied",
+                  "hidden-path"]
 
 # Statuses of a block that the tutorial itself gets wrong (they fail the run).
 FAILING: tuple[BlockStatus, ...] = ("error", "timeout", "syntax")
@@ -137,6 +145,7 @@ class DocumentResult:
     restarts: int = 0
     error: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    sandboxed: bool = False
 
 
 @dataclass
@@ -163,8 +172,7 @@ def _units(tree: ast.Module) -> list[tuple[int, int, list[ast.stmt]]]:
     """Top-level statements merged where they share a line: (first line, last line, statements)."""
     units: list[tuple[int, int, list[ast.stmt]]] = []
     for stmt in tree.body:
-        decorators = getattr(stmt, "decorator_list", [])
-        first = min([stmt.lineno] + [d.lineno for d in decorators])
+        first = first_row(stmt)
         last = stmt.end_lineno or stmt.lineno
         if units and first <= units[-1][1]:
             a, b, stmts = units[-1]
@@ -325,8 +333,6 @@ def plan_cells(block: Block) -> list[Cell]:
 
 
 def _parse(source: str) -> ast.Module | None:
-    from recipes.checker.parse.blocks import transform_magics
-
     for text in (source, transform_magics(source)):
         try:
             return ast.parse(text)
@@ -351,16 +357,12 @@ def _visible_text(outputs: list[dict]) -> str:
 
 
 def _channel(out: dict) -> tuple[str | None, str]:
-    kind = out.get("output_type")
-    if kind == "stream":
-        return ("stdout" if out.get("name") == "stdout" else "stderr"), out.get("text", "")
-    if kind in ("execute_result", "display_data"):
-        plain = out.get("data", {}).get("text/plain")
-        if plain is None:
-            return None, ""
-        text = plain if isinstance(plain, str) else "".join(plain)
-        return ("result" if kind == "execute_result" else "display"), text + "\n"
-    return None, ""
+    """An output's channel and its text as a reader sees it (a displayed value on its own line)."""
+    found = output_text(out)
+    if found is None:
+        return None, ""
+    channel, text = found
+    return channel, text + "\n" if channel in ("result", "display") else text
 
 
 _EXIT_CALLS = {
@@ -399,6 +401,18 @@ class _State:
     tracker: Nondeterminism = field(default_factory=Nondeterminism)
     failed_names: dict[str, str] = field(default_factory=dict)  # name -> why it is missing
     cuda: bool | None = None
+    unrestored: list[ReplayFailure] = field(default_factory=list)
+
+    def restored(self, failures: list[ReplayFailure]) -> None:
+        """Note cells that failed when replayed: later blocks miss the names they bound."""
+        for failure in failures:
+            if failure.tag is None:  # the checker's own probe, not a block
+                continue
+            self.unrestored.append(failure)
+            why = (f"depends on the block at line {failure.tag.line}, which could not be "
+                   "restored after the kernel restarted")
+            for name in _stored(_parse(failure.source)):
+                self.failed_names[name] = why
 
     def cuda_available(self) -> bool:
         """Ask the kernel, once, whether PyTorch sees a CUDA device."""
@@ -427,6 +441,11 @@ def _failure(result: CellResult, cell: Cell, block: Block, state: _State) -> tup
         reason = f"called sys.exit({evalue})"
     elif ename == "OutputLimitExceeded":
         reason = "printed without end; output stopped"
+    elif state.runner.sandbox is not None and (
+            denial := state.runner.sandbox.classify(ename, evalue)) is not None:
+        status, reason = denial
+        if status == "process-limit":  # the processes it started would keep the count full
+            state.restored(state.runner.restart())
     elif name and name.group(1) in state.failed_names:
         status, reason = "skipped", state.failed_names[name.group(1)]
     elif module:
@@ -455,17 +474,21 @@ def check_document(
     on_block: Callable[[BlockResult], None] | None = None,
     output_limit: int = 1_000_000,
     implied_imports: bool = True,
+    sandbox: Limits | None = None,
 ) -> DocumentResult:
     """Run ``doc``'s blocks in order in one fresh kernel; judge every claim.
 
     The kernel works in a fresh temporary folder (files the tutorial writes go there) unless
     ``in_place``, which runs it in the document's own folder. ``implied_imports`` runs a document
     that uses ``torch``, ``np``, ``nn``, ``F``, ``optim`` or ``plt`` without ever importing them
-    as if it had (reported once).
+    as if it had (reported once). With ``sandbox`` limits the kernel runs in the
+    :class:`~recipes.checker.sandbox.Sandbox`: the document's folder read-only, the temporary
+    folder the only writable one.
     """
     start = time.perf_counter()
     results: list[BlockResult] = []
-    result = DocumentResult(doc, results, findings=_document_findings(doc))
+    result = DocumentResult(doc, results, findings=_document_findings(doc),
+                            sandboxed=sandbox is not None)
     implied = _implied_imports(doc)
     if implied:
         names = ", ".join(f"`{n}`" for n, _ in implied)
@@ -486,10 +509,15 @@ def check_document(
         return result
     with tempfile.TemporaryDirectory(prefix="torch-recipes-check-") as tmp:
         cwd = Path(doc.path).resolve().parent if in_place else Path(tmp)
+        jail = None
+        if sandbox is not None:
+            source = Path(doc.path).resolve()
+            jail = Sandbox(sandbox, readable=[source.parent, source],
+                           writable=[] if in_place else [Path(tmp)])
         try:
             runner = KernelRunner(timeout=timeout, cwd=cwd,
                                   setup=_SETUP[doc.display] + _MISSING_STUB + prelude,
-                                  output_limit=output_limit)
+                                  output_limit=output_limit, sandbox=jail)
             runner.__enter__()
         except Exception as err:  # the kernel could not start, or the prelude failed
             result.error = f"could not start a kernel: {err}"
@@ -508,6 +536,7 @@ def check_document(
             for block in doc.blocks:
                 br = _run_block(block, state)
                 results.append(br)
+                _report_unrestored(state, results)
                 result.kernel_seconds += br.seconds
                 result.findings.extend(
                     Finding(block.file_line(stmt.lineno), "missing-package",
@@ -615,7 +644,8 @@ def _run_block(block: Block, state: _State) -> BlockResult:
     for k, cell in enumerate(cells):
         taint = tracker.visit(cell.tree) if cell.tree is not None else set()
         block_taint |= taint
-        res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1))
+        res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1), tag=block)
+        state.restored(res.replay_failures)
         br.seconds += res.seconds
         outputs.extend(res.outputs)
         if cell.last:
@@ -663,6 +693,25 @@ def _run_block(block: Block, state: _State) -> BlockResult:
         br.claims.append(cr)
     br.claims.sort(key=lambda c: (c.claim.line, c.claim.output or 0, c.claim.stmt or 0))
     return br
+
+
+def _report_unrestored(state: _State, results: list[BlockResult]) -> None:
+    """A block whose replay failed after a restart gets the failure, not a later block."""
+    for failure in state.unrestored:
+        br = next((r for r in results if r.block is failure.tag), None)
+        if br is None or br.status != "ok":  # an earlier failure of its own says more
+            continue
+        err = failure.result.error
+        br.status = "error"
+        br.error = {
+            "ename": err.ename if err else "Error",
+            "evalue": err.evalue if err else "",
+            "line": br.block.line,
+            "reason": "ran, but failed when replayed after the kernel restarted, so later "
+                      "blocks miss what it defined",
+            "traceback": (err.traceback if err else "")[-4000:],
+        }
+    state.unrestored.clear()
 
 
 def _remember_failure(state: _State, cells: list[Cell], block: Block,
