@@ -13,6 +13,7 @@ import tokenize
 from dataclasses import dataclass
 
 from recipes.checker.model import Block, Claim, ClaimKind
+from recipes.checker.parse.markers import DEVICE_NAME, VALUES_LINE
 from recipes.checker.parse.textcode import CJK_RE, has_cjk
 
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
@@ -39,10 +40,7 @@ _PRINTED = re.compile(
     r"^(?:[A-Z][\w.]*\((?:\w+=[^()]*(?:\([^()]*\))?[^()]*)*\)|\d+\.\d+\.\d+(?:[+.\w-]*)"
     r"|(?:/|~/|[A-Za-z]:\\)[\w./\\-]+)$"
 )
-_VALUE_WORD = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
-_VALUES_ONLY = re.compile(rf"^{_VALUE_WORD}(?:[\s,]+{_VALUE_WORD})*$")
 _NUM_TUPLE = re.compile(r"^\((?:\s*-?\d[\d.eE+\-]*\s*,?)+\)$")
-_DEVICE = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
 _DTYPE_NAME = re.compile(r"^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|complex(?:64|128)|bool_?"
                          r"|bfloat16)$")  # NumPy prints a dtype by its bare name
 _STRICT_START = re.compile(r"^(?:tensor\(|torch\.Size\(|array\(|\[\s*[-\d\[])(?:.*[)\]])?$")
@@ -126,9 +124,9 @@ def _looks_like_output(text: str, literals: tuple[str, ...], strict: bool) -> bo
             return True
     return bool(
         _OUTPUT_START.match(text)
-        or _VALUES_ONLY.match(text)
+        or VALUES_LINE.match(text)
         or _NUM_TUPLE.match(text)
-        or _DEVICE.match(text)
+        or DEVICE_NAME.match(text)
         or _DTYPE_NAME.match(text)
         or _PRINTED.match(text)
     )
@@ -209,7 +207,7 @@ def approximation(comment: str) -> str | None:
     else:
         return None
     text = _APPROX_SUFFIX.sub("", text).strip().rstrip("。.,，;；")
-    if text and (_VALUES_ONLY.match(text) or _NUM_TUPLE.match(text)
+    if text and (VALUES_LINE.match(text) or _NUM_TUPLE.match(text)
                  or _STRICT_START.match(text)):
         return text
     return None
@@ -224,7 +222,7 @@ def is_exception_line(text: str) -> bool:
 def is_values(text: str) -> bool:
     """Whether a line holds only values: ``3``, ``0.5 0.25``, ``True``, ``(3, 5)``."""
     text = text.strip()
-    return bool(_VALUES_ONLY.match(text) or _NUM_TUPLE.match(text))
+    return bool(VALUES_LINE.match(text) or _NUM_TUPLE.match(text))
 
 
 def expected_error(text: str) -> str | None:

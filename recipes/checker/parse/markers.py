@@ -68,3 +68,24 @@ SHELL_LINE = re.compile(
 )
 # Cell magics whose body another program runs (a shell, a script interpreter): never run.
 SHELL_CELL = re.compile(r"^\s*%%(?:bash|sh|script|system|!|cmd|powershell|perl|ruby)\b")
+
+
+# Output markers above announce output; these announce an exception shown as the
+# code's output: "报错如下：", "会报错：", "错误信息：", "It raises:", "Error:".
+_ERROR_MARKER = re.compile(
+    r"(?:报错|错误|异常)(?:信息|如下|为|是)?\s*(?:如下)?\s*[:：]\s*$"
+    r"|\b(?:raises?|throws?|errors?|traceback|exception)\s*[:：]\s*$",
+    re.IGNORECASE,
+)
+
+
+def is_error_marker(text: str) -> bool:
+    """Whether a prose line announces that an exception is shown next ("报错如下：")."""
+    stripped = text.strip()
+    return 0 < len(stripped) <= 80 and _ERROR_MARKER.search(stripped) is not None
+
+
+# What a printed value looks like, alone on a line: numbers and constants, or a device name.
+_VALUE = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
+VALUES_LINE = re.compile(rf"^{_VALUE}(?:[\s,]+{_VALUE})*$")
+DEVICE_NAME = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")

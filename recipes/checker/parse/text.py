@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 
 from recipes.checker.model import Block, Document
 from recipes.checker.parse.blocks import Builder
-from recipes.checker.parse.markers import SHELL_LINE
+from recipes.checker.parse.markers import SHELL_LINE, is_error_marker
 from recipes.checker.parse.textcode import (
     CJK_RE,
     ScanState,
     cut_glue,
-    is_error_marker,
     is_repr_line,
     is_value_line,
     line_kind,

@@ -15,11 +15,12 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from recipes.checker.parse.markers import DEVICE_NAME, VALUES_LINE
+
 __all__ = [
     "ScanState",
     "cut_glue",
     "has_cjk",
-    "is_error_marker",
     "is_repr_line",
     "is_value_line",
     "line_kind",
@@ -284,26 +285,10 @@ _REPR_LINE = re.compile(
     r"|<[\w.]+ object at 0x|<\w+Backward\d*[ >]"
     r"|torch\.(?:float|int|uint|bool|complex|bfloat|half|double|long|short|cfloat|cdouble)\d*$)"
 )
-_VALUE = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
-_VALUES_LINE = re.compile(rf"^{_VALUE}(?:[\s,]+{_VALUE})*$")
 _NUMBER_SEQ = re.compile(r"^[\[(][\[(\s\d.,eE+\-]*[\])]*,?$")
-_DEVICE_LINE = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
 _TRACEBACK_BODY = re.compile(r"^\s*(?:File \"|\^+$|~+\^*~*$|\.\.\.$|…$)")
 
 
-# The shared vocabulary (markers.py) announces output; these announce an exception shown as the
-# code's output: "报错如下：", "会报错：", "错误信息：", "It raises:", "Error:".
-_ERROR_MARKER = re.compile(
-    r"(?:报错|错误|异常)(?:信息|如下|为|是)?\s*(?:如下)?\s*[:：]\s*$"
-    r"|\b(?:raises?|throws?|errors?|traceback|exception)\s*[:：]\s*$",
-    re.IGNORECASE,
-)
-
-
-def is_error_marker(text: str) -> bool:
-    """Whether a prose line announces that an exception is shown next ("报错如下：")."""
-    stripped = text.strip()
-    return 0 < len(stripped) <= 80 and _ERROR_MARKER.search(stripped) is not None
 
 
 # After a repr's closing bracket, code goes on (``tensor([1]) + 1``, ``.shape``); output does not.
@@ -343,7 +328,7 @@ def is_value_line(text: str) -> bool:
     """Whether a line is a bare printed value (``6.0``, ``True False``, ``[1, 2]``, ``cuda:0``):
     output when it follows code that prints, meaningless as code on its own."""
     stripped = text.strip()
-    if _VALUES_LINE.match(stripped) or _DEVICE_LINE.match(stripped):
+    if VALUES_LINE.match(stripped) or DEVICE_NAME.match(stripped):
         return True
     return bool(_NUMBER_SEQ.match(stripped)) and any(ch.isdigit() for ch in stripped)
 
