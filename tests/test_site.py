@@ -222,3 +222,123 @@ def test_strict_build_fails_on_a_raising_cell(tmp_path: Path) -> None:
     log = done.stdout + done.stderr
     assert done.returncode != 0
     assert "tutorials/broken.py:8: code cell 2 of tutorial 'broken' error: ZeroDivisionError" in log
+
+
+# Each cell's first line names what it shows; the test finds the cell's line by that name.
+GUARDS = """# %% [markdown] lang="en"
+# # Guards
+# %% [markdown] lang="zh"
+# # 守卫
+# %%
+# setup: no print, no final expression, no output
+import torch
+# %% raises="RuntimeError"
+# declared and raised
+try:
+    torch.ones(2) + torch.ones(2, device="meta")
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+# %% raises="RuntimeError"
+# declared but not raised
+print("cpu @ meta:")
+try:
+    torch.ones(2, 2) @ torch.ones(2, 2, device="meta")
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+# %% raises="ValueError"
+# declared one, raised another
+try:
+    [][1]
+except Exception as err:
+    print(f"{type(err).__name__}: {err}")
+# %%
+# raised but not declared
+try:
+    int("one")
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+# %% raises="LookupError"
+# declared a base class of what was raised
+try:
+    {}["key"]
+except LookupError as err:
+    print(f"{type(err).__name__}: {err}")
+# %%
+# prints nothing
+for name in []:
+    print(name)
+# %%
+# ends in an expression that shows nothing
+x = torch.ones(1, requires_grad=True)
+x.grad
+# %%
+# ends in an expression that is shown
+x.grad is None
+# %%
+# ends in an expression silenced on purpose
+x.grad;
+"""
+
+
+def _line_of(source: str, first_line: str) -> int:
+    return source.splitlines().index(f"# {first_line}") + 1
+
+
+@pytest.fixture(scope="module")
+def guarded_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    root = tmp_path_factory.mktemp("guards")
+    done = build_site(_mini_site(root, GUARDS), root / "site", root / "cache")
+    return done.returncode, done.stdout + done.stderr
+
+
+def _messages(log: str, cell: str) -> list[str]:
+    prefix = f"tutorials/broken.py:{_line_of(GUARDS, cell)}: "
+    return [line.split(prefix, 1)[1] for line in log.splitlines() if prefix in line]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (
+            "declared but not raised",
+            "code cell 3 of tutorial 'broken' declares raises=['RuntimeError'] but RuntimeError "
+            "was not raised (it raised nothing)",
+        ),
+        (
+            "declared one, raised another",
+            "code cell 4 of tutorial 'broken' declares raises=['ValueError'] but ValueError was "
+            "not raised (it raised IndexError)",
+        ),
+        (
+            "raised but not declared",
+            "code cell 5 of tutorial 'broken' raised and caught ValueError without declaring it: "
+            'add raises="ValueError" to its `# %%` line if the cell demonstrates it',
+        ),
+        ("prints nothing", "code cell 7 of tutorial 'broken' calls print() but showed no output"),
+        (
+            "ends in an expression that shows nothing",
+            "code cell 8 of tutorial 'broken' ends in the expression `x.grad` but showed no output",
+        ),
+    ],
+)
+def test_strict_build_fails_on_a_broken_promise(guarded_build, cell: str, expected: str) -> None:
+    returncode, log = guarded_build
+    assert returncode != 0
+    assert expected in _messages(log, cell), log[-3000:]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "setup: no print, no final expression, no output",
+        "declared and raised",
+        "declared a base class of what was raised",
+        "ends in an expression that is shown",
+        "ends in an expression silenced on purpose",
+    ],
+)
+def test_strict_build_accepts_a_cell_that_keeps_its_promise(guarded_build, cell: str) -> None:
+    returncode, log = guarded_build
+    assert "tutorial broken: 10 code cells executed" in log, log[-3000:]
+    assert _messages(log, cell) == []
+

@@ -63,7 +63,7 @@ print("w.is_leaf:", w.is_leaf, " loss.is_leaf:", loss.is_leaf)
 # 只有浮点（以及复数）张量才能要求梯度，因为导数需要在整数之间连续取值。
 # 对于已经存在的张量，可以用 `requires_grad_()` 原地打开记录。
 
-# %%
+# %% raises="RuntimeError"
 try:
     torch.tensor(3, requires_grad=True)
 except RuntimeError as err:
@@ -121,7 +121,7 @@ print(a.grad, b.grad, c.grad)
 # 向量输出的每个元素对每个输入都有一个导数，合起来是一整个雅可比矩阵，
 # 所以 `backward()` 不会替你猜想要什么：
 
-# %%
+# %% raises="RuntimeError"
 x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 y = x**2 + 2 * x
 try:
@@ -180,7 +180,7 @@ print("after two backwards: ", x.grad)
 # `optimizer.zero_grad()` 默认就是这么做的。`zero_grads` 可以对一组张量做这两种操作，
 # 并且能处理第一次 `backward()` 之前 `.grad` 还是 `None` 的情况。
 
-# %%
+# %% raises="AttributeError"
 x.grad.zero_()
 print("after zero_():       ", x.grad)
 (x * x).backward()
@@ -203,7 +203,7 @@ zero_grads([fresh])
 # 一个相关的陷阱：`backward()` 结束后计算图会被释放，所以沿同一张图第二次调用 `backward()`
 # 会失败，除非第一次调用时传了 `retain_graph=True`。
 
-# %%
+# %% raises="RuntimeError"
 x = torch.tensor(2.0, requires_grad=True)
 y = torch.exp(x)
 y.backward()
@@ -230,7 +230,7 @@ print("two backwards with retain_graph=True add up to 2·e²:", x.grad)
 # 梯度下降的一步会原地修改叶子节点：`w -= lr * w.grad`。
 # 对于要求梯度的叶子节点，autograd 拒绝记录这种原地修改：
 
-# %%
+# %% raises="RuntimeError"
 w = torch.tensor(10.0, requires_grad=True)
 (w**2 + 20).backward()
 try:
@@ -264,7 +264,7 @@ print(w, w.is_leaf)
 # 保存了 `w = 3`；通过 `.data` 修改 `w` 之后，反向传播悄悄用上了新值，得到一个错误的梯度。
 # 同样的修改如果放在 `torch.no_grad()` 里完成，就会被发现并报错。
 
-# %%
+# %% raises="RuntimeError"
 w = torch.tensor(3.0, requires_grad=True)
 loss = w**2
 w.data -= 1.0
@@ -321,7 +321,7 @@ plt.show()
 # 画图、打印日志或者转换成 NumPy 时都要用它，因为要求梯度的张量不能直接转成 NumPy
 # （`recipes.numpy_interop.to_numpy(t, detach=True)` 封装了这一步）。
 
-# %%
+# %% raises="RuntimeError"
 w = torch.tensor([1.0, 2.0], requires_grad=True)
 y = w * 3
 d = y.detach()
@@ -404,7 +404,7 @@ print("x.grad is untouched:", x.grad)
 # `compute_hessian` 对每个分量都套用这个方法，返回二阶导数矩阵（海森矩阵），
 # 这里的函数是 `f(x) = x₀² x₁ + x₁³`。
 
-# %%
+# %% raises="RuntimeError"
 y = x**3
 (first,) = torch.autograd.grad(y, x)
 try:

@@ -25,7 +25,7 @@
 # 或者用同一个值填满。这些工厂函数看起来差不多，细节上的差别却足以引出真实的 bug：
 # `torch.Tensor` 和 `torch.tensor` 不是一回事，`arange` 是左闭右开而 `linspace` 两端都包含，
 # 填充值可能被悄悄截断。本教程逐类讲解，每一步先给出 PyTorch 的原始写法，再给出
-# `recipes.creation` 中能避开这些坑的对应函数。
+# `recipes.creation` 中能避开这些坑的对应工具函数。
 
 # %%
 import matplotlib.pyplot as plt
@@ -67,8 +67,9 @@ print(from_array.dtype)
 # %% [markdown] lang="en"
 # ## `torch.Tensor` and the typed constructors
 #
-# `torch.Tensor` (capital T) is the tensor *class*. Called with a list it always builds a
-# `float32` tensor; called with integers it reads them as a **shape** and returns memory that was
+# `torch.Tensor` (capital T) is the tensor *class*. Called with a list it builds a tensor of the
+# default dtype, `float32` unless `torch.set_default_dtype` changed it, even from integers; called
+# with integers it reads them as a **shape** and returns memory that was
 # never initialised, so its values are whatever happened to be there. Use `torch.empty` if that is
 # really what you want, and `torch.zeros` otherwise. Below we only print the shape and dtype,
 # because the values are arbitrary.
@@ -76,7 +77,8 @@ print(from_array.dtype)
 # %% [markdown] lang="zh"
 # ## `torch.Tensor` 与指定类型的构造函数
 #
-# 大写的 `torch.Tensor` 是张量的*类*。传入列表时，它总是生成 `float32` 张量；传入整数时，
+# 大写的 `torch.Tensor` 是张量的*类*。传入列表时，它生成默认 dtype 的张量（即使元素是整数）：
+# 除非用 `torch.set_default_dtype` 改过，默认 dtype 就是 `float32`；传入整数时，
 # 它把这些整数当作**形状**，返回一块没有初始化的内存，里面的值是内存中原有的任意内容。
 # 如果确实需要未初始化的张量，请用 `torch.empty`；否则请用 `torch.zeros`。下面只打印形状和
 # dtype，因为其中的数值没有意义。
@@ -84,6 +86,7 @@ print(from_array.dtype)
 # %%
 class_from_list = torch.Tensor([1, 2, 3])
 print(class_from_list, class_from_list.dtype)
+assert class_from_list.dtype == torch.get_default_dtype()
 uninitialised = torch.Tensor(2, 3)
 print(uninitialised.shape, uninitialised.dtype)
 
@@ -108,7 +111,7 @@ print(torch.FloatTensor([[1.1, 2, 3.7], [4, 5, 6]]))
 # `make_tensor` 的行为和 `torch.tensor` 一样（推断 dtype，并且总是复制数据），但如果指定的整数
 # dtype 会丢掉小数部分，它会拒绝转换。以浮点形式存放的整数则没有问题。
 
-# %%
+# %% raises="ValueError"
 print(make_tensor([1.0, 2.0, 3.0], dtype=torch.int32))
 try:
     make_tensor([1.1, 3.7], dtype=torch.int32)
@@ -166,7 +169,7 @@ print(make_range(1, 1.3, 0.1))
 # 之间的距离。间距等于 `(end - start) / (steps - 1)`：从 0 到 10 取 5 个点，间距是 2.5。
 # `space_evenly` 的结果相同，还可以选择不包含终点，这正是周期性网格（角度、一天中的时刻）所需要的。
 
-# %%
+# %% raises="TypeError"
 print(torch.linspace(0, 10, 5))
 print(torch.linspace(2, 10, 6))
 print(space_evenly(0, 10, 5, include_end=False))
@@ -258,7 +261,7 @@ print(torch.normal(means, stds))
 # `sample_normal` 支持同样的四种模式。两个参数都是数字时它要求给出 `size`；如果张量已经决定了
 # 形状，它就不接受 `size`；整数张量和负的标准差都会得到清楚的报错信息。
 
-# %%
+# %% raises=["ValueError", "TypeError"]
 g = torch.Generator().manual_seed(0)
 print(sample_normal(0.0, 1.0, (4,), generator=g))
 print(sample_normal(means, 1.0, generator=g))
@@ -319,7 +322,7 @@ print(torch.full_like(base, 8))
 # 由于 `full_like` 会沿用原张量的 dtype，用 `0.5` 填充整数张量时会悄悄得到 0。
 # `fill_like` 则会报错，并提示你改用浮点 dtype。
 
-# %%
+# %% raises="TypeError"
 counts = torch.tensor([1, 2, 3])
 print(torch.full_like(counts, 0.5))
 print(fill_like(counts, 0.5, dtype=torch.float32))

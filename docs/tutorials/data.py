@@ -104,7 +104,7 @@ print([(series[i : i + w].tolist(), series[i + w].item()) for i in range(len(ser
 # 如果窗口和整个序列一样长，就没有可以预测的值了；此时数据集会直接报错，
 # 而不是等到之后才给出 0 个（甚至负数个）样本。
 
-# %%
+# %% raises="ValueError"
 try:
     SlidingWindowDataset(torch.arange(4), window=4)
 except ValueError as err:
@@ -124,7 +124,7 @@ except ValueError as err:
 # NumPy 数组默认是 float64，而模型权重是 float32；`to_tensor_dataset` 会把浮点数据转换为 float32、
 # 把整数标签转换为 int64，并检查两者的行数是否一致。
 
-# %%
+# %% raises="RuntimeError"
 rng = np.random.default_rng(0)
 features = rng.normal(size=(6, 3))
 labels = np.array([0, 1, 1, 0, 1, 0])
@@ -182,7 +182,7 @@ print(len(DataLoader(TensorDataset(torch.zeros(100)), batch_size=16, drop_last=T
 # 在 `drop_last=True` 的情况下批大小超过数据集大小同样是错误的，因为那样每一轮连一个批次都没有，
 # 训练循环会悄无声息地什么也不做。
 
-# %%
+# %% raises="ValueError"
 print(len(DataLoader(windows, batch_size=8, drop_last=True)))
 try:
     make_loader(windows, batch_size=8, drop_last=True)

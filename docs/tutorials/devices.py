@@ -38,7 +38,7 @@
 # ## 这台机器有哪些设备？
 #
 # `torch.cuda.is_available()` 回答“能不能用 NVIDIA GPU”，`torch.cuda.device_count()` 给出 GPU 的数量，
-# `torch.backends.mps.is_available()` 检查是否有 Apple GPU。食谱函数 `list_devices` 把这些结果汇总起来，
+# `torch.backends.mps.is_available()` 检查是否有 Apple GPU。工具函数 `list_devices` 把这些结果汇总起来，
 # 最好的设备排在最前面。
 
 # %%
@@ -135,7 +135,7 @@ print("one-liner:", classic, "| pick_device():", device, "| forced:", pick_devic
 # 如果请求了机器上没有的设备，`pick_device` 会立刻报错，并列出可用的设备；
 # 而不是等到 `.to()` 内部才抛出一个让人摸不着头脑的错误。
 
-# %%
+# %% raises="ValueError"
 for request in ("cuda:7", "gpu"):
     try:
         pick_device(request)
@@ -162,6 +162,7 @@ torch.manual_seed(0)
 x = torch.randn(3, 3)
 moved = x.to(device)
 print(moved.device, moved is x)
+assert x.to("cpu") is x  # already on the CPU: the same tensor, no copy
 x.to(torch.float64)
 print("x is still", x.dtype, "- the converted copy was thrown away")
 x = x.to(torch.float64)
@@ -178,19 +179,25 @@ else:
 # ## Devices must match
 #
 # An operation whose inputs live on different devices raises a `RuntimeError`. Without a GPU we
-# can still see it with the `meta` device, a placeholder device that stores only shapes.
+# can still see it with the `meta` device, a placeholder device that stores only shapes. Adding a
+# CPU tensor to a `meta` tensor raises, as it would with a GPU tensor. (The example uses `+`
+# because not every operation checks devices for `meta` tensors: in torch 2.13 a CPU tensor `@` a
+# `meta` tensor silently returns a result, an upstream bug; with a real GPU, `@` raises too.)
 
 # %% [markdown] lang="zh"
 # ## 设备必须一致
 #
 # 如果一个运算的输入位于不同设备上，就会抛出 `RuntimeError`。即使没有 GPU，
 # 我们也能用 `meta` 设备演示这个错误：它是一个只记录形状、不存数据的占位设备。
+# 把 CPU 张量和 `meta` 张量相加会报错，和 GPU 张量的情况一样。（示例用的是 `+`，因为并不是每个运算
+# 都会对 `meta` 张量检查设备：在 torch 2.13 中，CPU 张量 `@` `meta` 张量会悄悄返回一个结果，
+# 这是上游的缺陷；换成真正的 GPU，`@` 同样会报错。）
 
-# %%
+# %% raises="RuntimeError"
 a = torch.ones(2, 2)
 b = torch.ones(2, 2, device="meta")
 try:
-    a @ b
+    a + b
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
 
@@ -327,7 +334,8 @@ else:
 #
 # - Ask before you use: `torch.cuda.is_available()`, `torch.backends.mps.is_available()`;
 #   `pick_device()` does it for you, with an override through `TORCH_RECIPES_DEVICE`.
-# - `tensor.to(device)` returns a new tensor (assign it); `model.to(device)` moves in place.
+# - `tensor.to(device)` returns a tensor on `device` (assign it): a copy, or `tensor` itself when
+#   it is already there; `model.to(device)` moves in place.
 # - Keep a model and its inputs on one device; `to_device` moves nested batches.
 # - Bring results back with `.cpu()` before `.numpy()`; `run_on_device` does the round trip.
 # - Synchronize before reading the clock when timing GPU work.
@@ -337,7 +345,8 @@ else:
 #
 # - 先检查再使用：`torch.cuda.is_available()`、`torch.backends.mps.is_available()`；
 #   `pick_device()` 会替你完成检查，并可通过 `TORCH_RECIPES_DEVICE` 覆盖选择。
-# - `tensor.to(device)` 返回新的张量（记得赋值）；`model.to(device)` 是原地移动。
+# - `tensor.to(device)` 返回位于 `device` 上的张量（记得赋值）：通常是一份拷贝，如果张量已经在那里，
+#   就返回它本身；`model.to(device)` 是原地移动。
 # - 模型和输入要放在同一个设备上；`to_device` 可以搬运嵌套的批次。
 # - 调用 `.numpy()` 之前先用 `.cpu()` 把结果拿回来；`run_on_device` 完成整个往返。
 # - 测量 GPU 运行时间时，读时钟之前要先同步。

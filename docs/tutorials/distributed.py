@@ -112,7 +112,7 @@ for epoch in range(2):
 
 # %% [markdown] lang="zh"
 # 如果数据集不能被平均分配，采样器默认会重复一些样本来补齐较短的份额；设置 `drop_last=True`
-# 则会丢掉多余的部分。本教程的食谱选择丢弃，这样每一步中每个 rank 处理的样本数都相同。
+# 则会丢掉多余的部分。本教程的工具函数选择丢弃，这样每一步中每个 rank 处理的样本数都相同。
 
 # %%
 for drop_last in (False, True):
@@ -268,20 +268,26 @@ print(f"max |weights(2 processes) - weights(1 process)| = {max_diff:.2e}")
 # %% [markdown] lang="en"
 # ## When a rank fails
 #
-# If one rank raises, its peers would wait for it forever inside the next collective call. The
-# launcher watches every process: as soon as one fails, it stops the others and raises a
-# `RuntimeError` that names the rank and carries its traceback. (The process group also gets a
-# timeout, so a stuck collective eventually errors out under `torchrun` too.) Here rank 1 is told
-# to fail on purpose:
+# If one rank raises, its peers wait for it inside the next collective call until the process
+# group's timeout runs out: 30 minutes by default with gloo, the CPU backend used here
+# (`torch.distributed.default_pg_timeout`; NCCL has its own default). The launcher watches every
+# process: as soon as one fails, it stops the others and raises a `RuntimeError` that names the
+# rank and carries its traceback. (`setup_process_group` also sets a shorter timeout, 300 s unless
+# you pass `timeout_s`, so a stuck collective errors out sooner under `torchrun` too.) Here rank 1
+# is told to fail on purpose:
 
 # %% [markdown] lang="zh"
 # ## 当某个 rank 出错时
 #
-# 如果某个 rank 抛出异常，其他 rank 会在下一次集合通信中一直等待它。启动器会监视每个进程：
-# 一旦有进程失败，就立即停止其余进程，并抛出一个 `RuntimeError`，其中写明是哪个 rank 出错，并附上它的回溯信息。
-# （进程组本身也设置了超时，所以在 `torchrun` 下卡住的集合通信最终也会报错。）下面故意让 rank 1 失败：
+# 如果某个 rank 抛出异常，其他 rank 会在下一次集合通信中等待它，直到进程组的超时时间用完：
+# 使用这里的 CPU 后端 gloo 时默认是 30 分钟（`torch.distributed.default_pg_timeout`；
+# NCCL 有它自己的默认值）。启动器会监视每个进程：一旦有进程失败，就立即停止其余进程，并抛出一个 `RuntimeError`，其中写明是哪个 rank 出错，并附上它的回溯信息。
+# （`setup_process_group` 还会设置更短的超时，除非传入 `timeout_s`，否则是 300 秒，所以在 `torchrun`
+# 下卡住的集合通信也会更早报错。）下面故意让 rank 1 失败：
 
-# %%
+# %% raises="RuntimeError"
+print("default process-group timeout:", dist.default_pg_timeout)
+assert dist.default_pg_timeout.total_seconds() == 30 * 60
 start = time.perf_counter()
 try:
     launch_regression_ddp(world_size=2, fail_on_rank=1, timeout_s=60)

@@ -23,7 +23,7 @@
 # 每个张量都有唯一的元素类型，也就是 *dtype*：`float32`、`int64`、`bool` 等。dtype 决定了
 # 张量占用多少内存、能存放哪些数值、两个张量混合运算时结果是什么类型，以及 autograd 能否为它
 # 计算梯度。本教程会讲解 PyTorch 如何选择默认 dtype、如何查看和转换 dtype、类型提升的规则，
-# 以及哪些转换会悄悄改变你的数值；每一步都把 PyTorch 原始写法和 `recipes.dtypes` 中的函数
+# 以及哪些转换会悄悄改变你的数值；每一步都把 PyTorch 原始写法和 `recipes.dtypes` 中的工具函数
 # 放在一起对照。
 
 # %%
@@ -101,15 +101,18 @@ for name in ("half", "float32", "long", "torch.IntTensor", "torch.DoubleTensor")
 # Called **with** an argument, `.type(...)` converts. The modern spelling is `.to(dtype)`, and
 # there are shortcut methods for the common dtypes: `.half()` (float16), `.float()` (float32),
 # `.double()` (float64), `.short()` (int16), `.int()` (int32) and `.long()` (int64).
-# Each returns a new tensor; the original keeps its dtype.
+# Each leaves the original tensor alone and returns a converted copy, except when the dtype
+# already matches: then you get the same tensor back (`t.long() is t`), so an in-place change to
+# the "copy" changes the original. Use `.clone()` when you need a copy.
 
 # %% [markdown] lang="zh"
 # ## 类型转换：`.type(dtype)`、`.to(dtype)` 与快捷方法
 #
 # **带参数**调用 `.type(...)` 时，它负责转换类型。现代写法是 `.to(dtype)`，常用 dtype 还有
 # 快捷方法：`.half()`（float16）、`.float()`（float32）、`.double()`（float64）、
-# `.short()`（int16）、`.int()`（int32）和 `.long()`（int64）。这些方法都返回新张量，
-# 原张量的 dtype 不变。
+# `.short()`（int16）、`.int()`（int32）和 `.long()`（int64）。这些方法都不改动原张量，而是返回转换后的副本；
+# 但如果 dtype 本来就相同，返回的就是原张量本身（`t.long() is t`），这时对“副本”做原地修改会改到原张量。
+# 需要副本时请用 `.clone()`。
 
 # %%
 t = torch.tensor([[1, 2], [3, 4]])
@@ -118,24 +121,28 @@ for method in ("half", "float", "double", "short", "int", "long"):
     converted = getattr(t, method)()
     print(f".{method}() -> {converted.dtype}")
 print(t.dtype)
+print(t.long() is t, t.float() is t)
+assert t.long() is t and t.long().clone() is not t
 
 # %% [markdown] lang="en"
 # ## Conversions that silently change values
 #
 # A cast never complains. Floats going to an integer dtype are truncated towards zero, integers
-# too large for the target wrap around, and floats too large for `float16` (maximum 65504) become
-# `inf`.
+# too large for the target wrap around, and floats too large for `float16` (maximum 65504) are
+# rounded to the nearest float16 first: anything below 65520 becomes 65504, and only 65520 and
+# above become `inf`.
 
 # %% [markdown] lang="zh"
 # ## 会悄悄改变数值的转换
 #
 # 类型转换从不报错。浮点数转成整数时向零截断，超出目标范围的整数会回绕，超过 `float16`
-# 最大值（65504）的浮点数会变成 `inf`。
+# 最大值（65504）的浮点数会先舍入到最近的 float16：小于 65520 的值都变成 65504，65520 及以上才变成 `inf`。
 
 # %%
 print(torch.tensor([1.9, -1.9]).long())
 print(torch.tensor([300, -1]).to(torch.uint8))
-print(torch.tensor([70000.0]).half())
+print(torch.tensor([65510.0, 65520.0, 70000.0]).half())
+assert torch.tensor(65510.0).half() == 65504 and torch.tensor(65520.0).half().isinf()
 
 # %% [markdown] lang="en"
 # `cast_safely` performs the same conversion but raises when a value would change, and passes
@@ -144,7 +151,7 @@ print(torch.tensor([70000.0]).half())
 # %% [markdown] lang="zh"
 # `cast_safely` 做同样的转换，但只要有数值会被改变就报错；精确无损的转换则照常完成。
 
-# %%
+# %% raises="ValueError"
 print(cast_safely(torch.tensor([1.0, 2.0]), torch.int64))
 print(cast_safely(torch.tensor([1, 2]), "half"))
 for value, dtype in ((torch.tensor([1.9]), torch.int64), (torch.tensor([300]), torch.uint8),
@@ -196,7 +203,7 @@ print((i64 / i64).dtype, (i64 // i64).dtype)
 
 # %% [markdown] lang="zh"
 # `predict_result_dtype` 不必真的创建张量就能回答同样的问题：它也接受单独的 `torch.dtype`，
-# 表示"这种 dtype 的张量"。注意 `uint8 + int8` 的结果可能出乎意料：两种类型都装不下对方的
+# 表示“这种 dtype 的张量”。注意 `uint8 + int8` 的结果可能出乎意料：两种类型都装不下对方的
 # 全部取值，所以结果是 `int16`。
 
 # %%
@@ -214,7 +221,7 @@ print(predict_result_dtype(torch.uint8, torch.int8))
 # 并不是所有运算都会做类型提升。矩阵乘法要求两个操作数的 dtype 相同，所以整数矩阵乘以浮点
 # 矩阵会报错。`match_dtypes` 会先把参数转换成它们共同的提升类型。
 
-# %%
+# %% raises="RuntimeError"
 counts = torch.tensor([[1, 2], [3, 4]])
 weights = torch.tensor([[0.5], [0.25]])
 try:
@@ -238,7 +245,7 @@ print(counts_f @ weights_f)
 # `torch.tensor(10, requires_grad=True)` 就是一个常见的意外：`10` 生成的是 `int64` 张量，
 # 应该写成 `10.0`，或者指定浮点 dtype。
 
-# %%
+# %% raises="RuntimeError"
 try:
     torch.tensor(10, requires_grad=True)
 except RuntimeError as err:
@@ -255,7 +262,7 @@ print(torch.tensor(10, dtype=torch.float32, requires_grad=True))
 # `make_trainable` 返回一个新的、需要梯度的叶子张量。对整数张量，它会抛出 `TypeError` 并说明
 # 如何修正；传入 `dtype=` 时则先转换类型。之后梯度照常计算：对 `w ** 2` 求和后，梯度是 `2 * w`。
 
-# %%
+# %% raises="TypeError"
 try:
     make_trainable(torch.tensor([1, 2, 3]))
 except TypeError as err:

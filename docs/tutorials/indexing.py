@@ -25,7 +25,7 @@
 # PyTorch 的索引看起来和 NumPy 一样，但并非所有行为都相同，尤其是用列表做索引时，结果常常
 # 和很多人的预期不一样。本教程从整数和切片讲起，依次介绍索引列表、`index_select`、布尔掩码和
 # `masked_select`，先用二维张量演示，再扩展到三维张量；每一步都把 PyTorch 原始写法与
-# `recipes.indexing` 中的函数对照展示。
+# `recipes.indexing` 中的工具函数对照展示。
 
 # %%
 import torch
@@ -92,7 +92,7 @@ print(copy_of_data)
 # 与 NumPy 不同，PyTorch 不接受负的步长，所以 `data[::-1]` 会报错。请使用 `torch.flip`，
 # 或者 `reverse_along`，它还会检查传入的维度是否有效。
 
-# %%
+# %% raises="ValueError"
 try:
     data[::-1]
 except ValueError as err:
@@ -147,7 +147,7 @@ print(take_submatrix(data, [1, 3], [2, 4]))
 # （int64 或 int32），而且与普通索引不同，它不能包含负数。`select_along` 可以接受列表，
 # 允许负下标，并在下标越界时报告有效的取值范围。
 
-# %%
+# %% raises=["IndexError", "ValueError"]
 columns = torch.tensor([0, 2], dtype=torch.long)
 print(torch.index_select(data, dim=1, index=columns))
 print(select_along(data, [0, -1], dim=1))
@@ -188,7 +188,7 @@ print(filter_rows(data, data[:, 1] > 6))
 # 掩码必须真的是 `bool` 类型。由 0 和 1 组成的整数张量会被当作行*编号*的列表，结果是重复取出
 # 第 0 行和第 1 行，而不是筛选；`filter_rows` 会拒绝这种输入。
 
-# %%
+# %% raises="TypeError"
 int_mask = torch.tensor([0, 1, 1, 0])
 print(data[int_mask])
 try:
@@ -210,7 +210,7 @@ except TypeError as err:
 # 顺序把它们作为一维张量返回。`filter_by_mask` 要求掩码的形状与张量完全一致，避免意外的广播
 # 掩盖错误。
 
-# %%
+# %% raises="ValueError"
 mask = data.ge(5)
 print(mask)
 print(torch.masked_select(data, mask))
@@ -248,7 +248,7 @@ print(torch.equal(cube[..., 0], cube[:, :, 0]))
 # `reverse_along` for any axis.
 
 # %% [markdown] lang="zh"
-# 这些函数同样适用于三维张量的任意轴：`select_along` 配合 `dim=2`，`filter_rows` 作用于第一个
+# 这些工具函数同样适用于三维张量的任意轴：`select_along` 配合 `dim=2`，`filter_rows` 作用于第一个
 # 轴（保留另外两个轴），`filter_by_mask` 选取单个元素，`reverse_along` 可以翻转任意一个轴。
 
 # %%

@@ -12,7 +12,7 @@
 # # Tensor arithmetic: elementwise, matrix products, reductions and broadcasting
 #
 # Almost every line of a model is tensor arithmetic. This tutorial covers the operations you will
-# write every day: elementwise `+ - * /`, the three spellings of each operation (function, method,
+# write every day: elementwise `+ - * /`, the three spellings of most of them (function, method,
 # in-place), the difference between `*` and `@`, reductions such as `sum` and `mean` along a
 # dimension, `exp`, `sqrt`, `pow` and the logarithms, and the broadcasting rules that decide which
 # shapes can be combined. The recipes in `recipes.math_ops` sit beside the raw calls and turn
@@ -22,10 +22,10 @@
 # # 张量运算：逐元素运算、矩阵乘法、归约与广播
 #
 # 模型中几乎每一行代码都是张量运算。本教程介绍日常最常写的运算：逐元素的 `+ - * /`，
-# 每种运算的三种写法（函数、方法、原地操作），`*` 与 `@` 的区别，沿某个维度做 `sum`、`mean` 等归约，
+# 大多数运算都有的三种写法（函数、方法、原地操作），`*` 与 `@` 的区别，沿某个维度做 `sum`、`mean` 等归约，
 # `exp`、`sqrt`、`pow` 和各种对数，以及决定哪些形状可以一起运算的广播规则。
 # `recipes.math_ops` 中的工具函数与原生调用并列展示，它们会把晦涩的形状报错
-# 变成"期望什么、实际得到什么"的清晰提示。
+# 变成“期望什么、实际得到什么”的清晰提示。
 
 # %%
 import warnings
@@ -65,15 +65,18 @@ print(-t1)
 # %% [markdown] lang="en"
 # ## Function, method, in-place
 #
-# Every operation comes in three spellings. The function `torch.add(a, b)` and the method
-# `a.add(b)` return a new tensor; the method with a trailing underscore, `a.add_(b)`, overwrites `a`
-# and returns it. The same holds for `sub`, `mul`, `div` and `neg`.
+# Most elementwise operations come in three spellings. The function `torch.add(a, b)` and the
+# method `a.add(b)` return a new tensor; the method with a trailing underscore, `a.add_(b)`,
+# overwrites `a` and returns it. The same holds for `sub`, `mul`, `div` and `neg`. Not every
+# operation has an in-place twin, though: there is no `matmul_`, because a matrix product
+# generally has a different shape than its input.
 
 # %% [markdown] lang="zh"
 # ## 函数、方法与原地操作
 #
-# 每种运算都有三种写法。函数 `torch.add(a, b)` 和方法 `a.add(b)` 都返回一个新张量；
+# 大多数逐元素运算都有三种写法。函数 `torch.add(a, b)` 和方法 `a.add(b)` 都返回一个新张量；
 # 以下划线结尾的方法 `a.add_(b)` 会直接改写 `a` 并返回它。`sub`、`mul`、`div`、`neg` 也是如此。
+# 不过并不是每个运算都有原地版本：没有 `matmul_`，因为矩阵乘积的形状通常和输入不同。
 
 # %%
 a = torch.tensor([1.0, 2.0, 3.0])
@@ -83,6 +86,8 @@ print(a.add(b))
 print(a)
 a.add_(b)
 print(a)
+print(hasattr(a, "add_"), hasattr(a, "matmul_"))
+assert not hasattr(torch.Tensor, "matmul_")
 
 # %% [markdown] lang="en"
 # An in-place operation cannot change the dtype of the tensor it writes into, so adding a float to
@@ -92,7 +97,7 @@ print(a)
 # 原地操作无法改变被写入张量的数据类型，所以对整数张量原地加一个小数会报错；
 # 而非原地版本会自动把结果提升为浮点类型。
 
-# %%
+# %% raises="RuntimeError"
 ints = torch.tensor([1, 2, 3])
 print(ints.add(0.5))
 try:
@@ -103,12 +108,12 @@ except RuntimeError as err:
 # %% [markdown] lang="en"
 # `torch.add` also takes a scale for the second operand, `a + alpha * b`, through the keyword
 # `alpha=`. Old tutorials pass it positionally, `torch.add(a, 10, b)`; that overload is deprecated
-# and emits a warning, so always write `alpha=`.
+# and emits a warning that names the signature to use instead, so always write `alpha=`.
 
 # %% [markdown] lang="zh"
 # `torch.add` 还可以通过关键字参数 `alpha=` 给第二个操作数乘一个系数，即 `a + alpha * b`。
 # 一些旧教程把它写成位置参数 `torch.add(a, 10, b)`；这种重载已被弃用，调用时会发出警告，
-# 所以请始终写成 `alpha=`。
+# 并在警告里给出应当改用的写法，所以请始终写成 `alpha=`。
 
 # %%
 base = torch.zeros(3)
@@ -118,7 +123,8 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     old_style = torch.add(base, 10, ones)
 print(old_style)
-print(caught[0].category.__name__, str(caught[0].message).splitlines()[0])
+# The message ends with where in PyTorch's C++ source it was triggered, which is left out here.
+print(caught[0].category.__name__, str(caught[0].message).split(" (Triggered internally")[0])
 
 # %% [markdown] lang="en"
 # ## Elementwise product versus matrix product
@@ -149,7 +155,7 @@ print(torch.mm(m1, m2))
 # %% [markdown] lang="zh"
 # 对两个一维张量，`@` 计算的是点积，返回一个零维张量；而 `torch.mm` 只接受矩阵，其他形状一律拒绝。
 
-# %%
+# %% raises="RuntimeError"
 print(t1 @ t2)
 try:
     torch.mm(t1, t2)
@@ -161,10 +167,10 @@ except RuntimeError as err:
 # `matrix_multiply` checks that (and the dtypes) before multiplying and says what it expected.
 
 # %% [markdown] lang="zh"
-# 两个矩阵的"内侧"尺寸必须一致：左边矩阵的最后一维等于右边矩阵的行数。
+# 两个矩阵的“内侧”尺寸必须一致：左边矩阵的最后一维等于右边矩阵的行数。
 # `matrix_multiply` 会在相乘之前检查这一点（以及数据类型），并说明它期望的是什么。
 
-# %%
+# %% raises=["RuntimeError", "ValueError", "TypeError"]
 try:
     m1 @ m1
 except RuntimeError as err:
@@ -190,7 +196,7 @@ except TypeError as err:
 # ## 沿维度归约
 #
 # 不带参数的 `sum`、`mean`、`min`、`max` 会把整个张量归约成一个数。
-# 指定 `dim=d` 时，第 `d` 维就是被"消掉"的那一维：对于 (2, 3) 矩阵，
+# 指定 `dim=d` 时，第 `d` 维就是被“消掉”的那一维：对于 (2, 3) 矩阵，
 # `dim=0` 得到每列一个值，`dim=1` 得到每行一个值。
 
 # %%
@@ -220,7 +226,7 @@ print(reduce_along(x, "max", dim=1))
 # `keepdim=True` 会把被归约的维度保留为大小 1，这样结果在广播时仍能和输入对齐。
 # `mean` 要求浮点类型。
 
-# %%
+# %% raises=["RuntimeError", "TypeError"]
 print(x.sum(dim=1, keepdim=True))
 print(reduce_along(x, "mean", dim=1, keepdim=True))
 try:
@@ -262,7 +268,7 @@ print(log_base(x, 3))
 # 超出定义域时，这些函数不会报错，而是返回 `nan` 或 `-inf`，这可能会悄悄地毁掉一次训练。
 # `log_base` 会拒绝负数输入。
 
-# %%
+# %% raises="ValueError"
 edge = torch.tensor([-1.0, 0.0, 1.0])
 print(edge.sqrt())
 print(edge.log())
@@ -299,7 +305,7 @@ print(torch.softmax(scores, dim=0))
 # ## 广播
 #
 # 形状不同的张量，只要形状兼容，也可以一起运算。规则是：把两个形状从右往左对齐，
-# 每一对尺寸要么相等，要么其中一个为 1（缺少的维度视为 1），大小为 1 的维度会被"拉伸"。
+# 每一对尺寸要么相等，要么其中一个为 1（缺少的维度视为 1），大小为 1 的维度会被“拉伸”。
 # `broadcast_shape` 按这些规则计算出结果的形状。
 
 # %%
@@ -317,10 +323,10 @@ print(torch.broadcast_shapes((4, 1), (1, 5)))
 # against a (2, 3) matrix: its 2 meets the 3 columns. Reshape it to a column (2, 1) first.
 
 # %% [markdown] lang="zh"
-# 由于对齐是从右边开始的，一个"每行一个值"的向量无法和 (2, 3) 矩阵广播：它的长度 2 会和 3 列对齐。
+# 由于对齐是从右边开始的，一个“每行一个值”的向量无法和 (2, 3) 矩阵广播：它的长度 2 会和 3 列对齐。
 # 需要先把它变形成列向量 (2, 1)。
 
-# %%
+# %% raises=["RuntimeError", "ValueError"]
 per_row = torch.tensor([10, 20])
 try:
     m1 + per_row

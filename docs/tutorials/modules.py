@@ -98,7 +98,7 @@ print([name for name, _ in ForgottenParameter().named_parameters()])
 
 # %% [markdown] lang="zh"
 # 赋值给属性的层也会以同样的方式被登记，连同它们自己的参数一起。
-# recipes 中的 `MLP` 在一个 `nn.Sequential` 里依次堆叠 `Linear`、可选的 `BatchNorm1d`、`ReLU` 和可选的 `Dropout`。
+# 工具函数里的 `MLP` 在一个 `nn.Sequential` 里依次堆叠 `Linear`、可选的 `BatchNorm1d`、`ReLU` 和可选的 `Dropout`。
 
 # %%
 model = MLP(10, [20, 20], 1)
@@ -145,13 +145,14 @@ print(count_parameters(fc), 10 * 5 + 5)
 # ## Freezing parameters
 #
 # Setting `requires_grad` to `False` freezes a parameter: `backward()` no longer computes its
-# gradient and the optimizer leaves it alone. `freeze` does this for every parameter whose name starts
-# with one of the given prefixes and returns the names it froze.
+# gradient, and the optimizer leaves it alone as long as its `.grad` is `None`. `freeze` does this
+# for every parameter whose name starts with one of the given prefixes and returns the names it froze.
 
 # %% [markdown] lang="zh"
 # ## 冻结参数
 #
-# 把参数的 `requires_grad` 设为 `False` 就冻结了它：`backward()` 不再计算它的梯度，优化器也不会更新它。
+# 把参数的 `requires_grad` 设为 `False` 就冻结了它：`backward()` 不再计算它的梯度；只要它的 `.grad`
+# 是 `None`，优化器也不会更新它。
 # `freeze` 会冻结名字以给定前缀开头的所有参数，并返回被冻结的参数名。
 
 # %%
@@ -169,7 +170,7 @@ print(count_parameters(model), count_parameters(model, trainable_only=True))
 # 执行一步训练就能验证：被冻结的第一层权重保持不变，其他层的参数则发生了变化。
 # 如果某个前缀一个参数也匹配不上，`freeze` 会报错，而不是悄无声息地什么也不冻结。
 
-# %%
+# %% raises="ValueError"
 before = model.layers[0].weight.clone(), model.layers[2].weight.clone()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 loss = model(torch.randn(8, 10)).pow(2).mean()
@@ -177,10 +178,40 @@ loss.backward()
 optimizer.step()
 print(torch.equal(before[0], model.layers[0].weight))
 print(torch.equal(before[1], model.layers[2].weight))
+assert torch.equal(before[0], model.layers[0].weight)
 try:
     freeze(model, ["fc1"])
 except ValueError as err:
     print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# The `None` matters. A parameter frozen after training started may still hold a gradient, and
+# `zero_grad(set_to_none=False)` leaves a tensor of zeros rather than `None`. The optimizer updates
+# every parameter whose `.grad` is not `None`, so momentum and weight decay keep moving the "frozen"
+# weight. Freeze before building the optimizer, or set `param.grad = None` when you freeze.
+
+# %% [markdown] lang="zh"
+# 关键就在 `None`。训练开始之后才冻结的参数可能还留着梯度，而 `zero_grad(set_to_none=False)` 留下的是
+# 全零张量而不是 `None`。优化器会更新每个 `.grad` 不是 `None` 的参数，所以动量和权重衰减会让“冻结”的
+# 权重继续变化。请在创建优化器之前冻结参数，或者在冻结时设置 `param.grad = None`。
+
+# %%
+torch.manual_seed(0)
+layer = nn.Linear(2, 1)
+sgd = torch.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01)
+layer(torch.ones(1, 2)).sum().backward()
+sgd.step()
+layer.weight.requires_grad = False
+sgd.zero_grad(set_to_none=False)
+frozen = layer.weight.clone()
+sgd.step()
+print(layer.weight.grad, torch.equal(frozen, layer.weight))
+assert not torch.equal(frozen, layer.weight)
+layer.weight.grad = None
+frozen = layer.weight.clone()
+sgd.step()
+print(layer.weight.grad, torch.equal(frozen, layer.weight))
+assert torch.equal(frozen, layer.weight)
 
 # %% [markdown] lang="en"
 # ## Dropout: training versus evaluation
@@ -207,15 +238,18 @@ print(dropout(ones))
 # ## BatchNorm1d and its running statistics
 #
 # In training mode `BatchNorm1d` normalizes each feature with the mean and variance of the current
-# batch, so every output column has mean 0 and standard deviation 1, and it updates its running
+# batch, and then scales by its learnable `weight` and shifts by its `bias`. Both start at 1 and 0,
+# so a fresh layer's output columns have mean 0 and standard deviation 1; once training has changed
+# them, the columns have mean `bias` and standard deviation `|weight|`. It also updates its running
 # estimates: `running = (1 - momentum) * running + momentum * batch`, with momentum 0.1 and the
 # unbiased batch variance.
 
 # %% [markdown] lang="zh"
 # ## BatchNorm1d 及其滑动统计量
 #
-# 在训练模式下，`BatchNorm1d` 用当前批次的均值和方差对每个特征做归一化（因此输出的每一列均值为 0、标准差为 1），
-# 同时更新滑动估计值：
+# 在训练模式下，`BatchNorm1d` 用当前批次的均值和方差对每个特征做归一化，再乘以可学习的 `weight`、
+# 加上 `bias`。两者的初始值是 1 和 0，所以新建的层输出的每一列均值为 0、标准差为 1；
+# `weight` 和 `bias` 被训练改变之后，每一列的均值是 `bias`，标准差是 `|weight|`。训练模式下它还会更新滑动估计值：
 # `running = (1 - momentum) * running + momentum * batch`，其中 momentum 为 0.1，方差使用无偏估计。
 
 # %%
@@ -223,8 +257,9 @@ bn = nn.BatchNorm1d(num_features=3)
 batch = torch.randn(16, 3) * 2 + 5
 print(bn.running_mean, bn.running_var)
 out = bn(batch)
-print(torch.allclose(out.mean(dim=0), torch.zeros(3), atol=1e-5))
-print(torch.allclose(out.std(dim=0, correction=0), torch.ones(3), atol=1e-3))
+print(bn.weight.data, bn.bias.data)
+assert torch.allclose(out.mean(dim=0), bn.bias, atol=1e-5)
+assert torch.allclose(out.std(dim=0, correction=0), bn.weight.abs(), atol=1e-3)
 print(bn.running_mean)
 print(0.9 * torch.zeros(3) + 0.1 * batch.mean(dim=0))
 print(bn.running_var)
@@ -294,7 +329,7 @@ print(lookup_embeddings(embedding, tokens).shape)
 # 索引必须是 0 到 `num_embeddings - 1` 之间的整数。对于过大的索引，PyTorch 自带的报错不会指出是哪一个；
 # `lookup_embeddings` 会明确说明。
 
-# %%
+# %% raises=["IndexError", "ValueError"]
 bad = torch.tensor([3, 100])
 try:
     embedding(bad)

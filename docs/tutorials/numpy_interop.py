@@ -25,7 +25,7 @@
 # 这种转换代价很低，因为 PyTorch 可以与 NumPy *共享*内存；但共享也是一类让人困惑的 bug 的来源：
 # 改了一个对象，另一个也跟着变。本教程说明哪些转换共享内存、哪些会复制，如何主动断开这种联系，
 # 如何从张量中取出普通的 Python 数字，以及途中会遇到的 dtype 和 autograd 陷阱。每一步都把
-# PyTorch 原始写法与 `recipes.numpy_interop` 中的函数对照展示。
+# PyTorch 原始写法与 `recipes.numpy_interop` 中的工具函数对照展示。
 
 # %%
 import numpy as np
@@ -100,12 +100,12 @@ print(cloned)
 # prints a warning. `copy_from_numpy` accepts both, because it copies anyway.
 
 # %% [markdown] lang="zh"
-# `wrap_numpy` 和 `copy_from_numpy` 让"共享还是复制"直接体现在函数名中。`wrap_numpy` 还会拒绝
-# `from_numpy` 无法包装或不应包装的数组：带负步长的数组（例如 `arr[::-1]`，PyTorch 不支持），
+# `wrap_numpy` 和 `copy_from_numpy` 让“共享还是复制”直接体现在函数名中。`wrap_numpy` 还会拒绝
+# `from_numpy` 无法包装或不应包装的数组：带负步幅的数组（例如 `arr[::-1]`，PyTorch 不支持），
 # 以及只读数组（`from_numpy` 对它只给出一个警告）。`copy_from_numpy` 这两种都能接受，
 # 因为它本来就会复制。
 
-# %%
+# %% raises="ValueError"
 arr = np.arange(5.0)
 view = wrap_numpy(arr)
 view[0] = -1.0
@@ -148,7 +148,7 @@ print(copy_from_numpy(np.array([1, 2, 3], dtype=np.int32), dtype=torch.int64).dt
 # NumPy 的浮点数组是 `float64`，而 PyTorch 模型通常需要 `float32`，因此要显式转换。
 # `copy_from_numpy` 会检查转换是否改变了数值：带小数的数组不能变成整数张量。
 
-# %%
+# %% raises="ValueError"
 features = np.array([[0.5, 1.5], [2.0, 3.0]])
 print(torch.from_numpy(features).dtype, copy_from_numpy(features, dtype=torch.float32).dtype)
 try:
@@ -173,7 +173,7 @@ except ValueError as err:
 # `t.numpy(force=True)`）。`to_numpy` 会替你处理设备迁移，但只有在你写明 `detach=True` 时才会
 # 分离计算图，这样离开计算图就是一个有意识的决定。
 
-# %%
+# %% raises=["RuntimeError", "ValueError"]
 w = torch.tensor([1.0, 2.0], requires_grad=True)
 try:
     w.numpy()
@@ -213,7 +213,7 @@ print(loss, loss.item())
 # 元素多于一个时，`.item()` 会报错。`as_scalar` 在只有一个元素时结果相同，否则给出包含出错
 # 形状的提示信息。
 
-# %%
+# %% raises=["RuntimeError", "ValueError"]
 print(as_scalar(torch.tensor([[2.5]])), as_scalar(loss))
 try:
     torch.tensor([1.0, 2.0]).item()
@@ -242,7 +242,7 @@ except ValueError as err:
 #
 # - `t.numpy()` 和 `torch.from_numpy(a)` 共享内存；`torch.tensor(a)`、`.copy()` 和 `.clone()`
 #   会生成独立的副本。`shares_memory` 可以告诉你属于哪种情况。
-# - `from_numpy` 拒绝负步长，对只读数组只给警告；`wrap_numpy` 会明确拒绝这两种数组，
+# - `from_numpy` 拒绝负步幅，对只读数组只给警告；`wrap_numpy` 会明确拒绝这两种数组，
 #   `copy_from_numpy` 则会复制它们。
 # - `np.array([1, 2, 3])` 在 Linux 上是 `int64`，在 Windows 的 NumPy 2 之前的版本中却是 `int32`；
 #   dtype 重要时请明确写出。

@@ -92,19 +92,22 @@ bias = torch.zeros(2).requires_grad_()
 print(weights.requires_grad, bias.requires_grad)
 
 # %% [markdown] lang="en"
-# ## Stale API: `torch.functional.relu`
+# ## An API that never existed: `torch.functional.relu`
 #
-# `torch.functional` is a small module of helpers such as `torch.functional.einsum`; it has no
-# activation functions. ReLU lives in `torch.relu`, `torch.nn.functional.relu` and the layer
-# `nn.ReLU`.
+# `torch.functional.relu` is not an old spelling that was removed: no PyTorch release had it. It is
+# a slip for `torch.nn.functional.relu`. `torch.functional` is a small module of helpers such as
+# `torch.functional.einsum`, with no activation functions. ReLU lives in `torch.relu`,
+# `torch.nn.functional.relu` and the layer `nn.ReLU`.
 
 # %% [markdown] lang="zh"
-# ## 过时的 API：`torch.functional.relu`
+# ## 从未存在过的 API：`torch.functional.relu`
 #
-# `torch.functional` 只是一个放了 `torch.functional.einsum` 等辅助函数的小模块，里面没有激活函数。
+# `torch.functional.relu` 并不是一个后来被移除的旧写法：PyTorch 从来没有哪个版本提供过它，
+# 它其实是 `torch.nn.functional.relu` 的笔误。`torch.functional` 只是一个放了
+# `torch.functional.einsum` 等辅助函数的小模块，里面没有激活函数。
 # ReLU 在 `torch.relu`、`torch.nn.functional.relu` 以及网络层 `nn.ReLU` 里。
 
-# %%
+# %% raises="AttributeError"
 z = torch.tensor([-1.0, 0.0, 2.0])
 try:
     torch.functional.relu(z)
@@ -138,19 +141,23 @@ torch.from_numpy(np.array([1, 2, 3]))
 
 # %% [markdown] lang="en"
 # `torch.full` with an integer fill value used to return floats; today it infers `int64` from the
-# fill value, so tutorials that show `10.` are out of date. And `torch.linspace` always returns
-# floating point numbers: PyTorch prints them as `2.` when every value is whole and with four
-# decimals (`3.6000`) otherwise, never as integers like `2, 4, 6`.
+# fill value, so tutorials that show `10.` are out of date. And `torch.linspace` returns floating
+# point numbers (the default dtype) unless you pass `dtype=`: PyTorch prints them as `2.` when
+# every value is whole and with four decimals (`3.6000`) otherwise, not as integers like
+# `2, 4, 6`. With `dtype=torch.int64` the points are computed and then truncated towards zero.
 
 # %% [markdown] lang="zh"
 # 以前用整数填充的 `torch.full` 会返回浮点数；现在它根据填充值推断出 `int64`，所以教程里显示
-# `10.` 的写法已经过时。`torch.linspace` 返回的一定是浮点数：所有值都是整数值时 PyTorch 打印成
-# `2.` 这种形式，否则保留四位小数（如 `3.6000`），绝不会是 `2, 4, 6` 这样的整数。
+# `10.` 的写法已经过时。除非传入 `dtype=`，`torch.linspace` 返回的是浮点数（默认 dtype）：
+# 所有值都是整数值时 PyTorch 打印成 `2.` 这种形式，否则保留四位小数（如 `3.6000`），
+# 而不是 `2, 4, 6` 这样的整数。传入 `dtype=torch.int64` 时，先算出各个点，再向零截断成整数。
 
 # %%
 print(torch.full((2, 2), 10))
 print(torch.linspace(2, 10, 5))
 print(torch.linspace(2, 10, 6))
+print(torch.linspace(2, 10, 6, dtype=torch.int64))
+assert torch.linspace(2, 10, 5).dtype == torch.get_default_dtype()
 
 # %% [markdown] lang="en"
 # Statistics of an integer tensor are another source of invented outputs: `mean()` and `std()`
@@ -161,7 +168,7 @@ print(torch.linspace(2, 10, 6))
 # 整数张量的统计量也常被“编造”输出：对 `torch.tensor([1, 2, 3, 4, 5])` 调用 `mean()` 和 `std()`
 # 并不会打印 `3.0` 和 `1.4142`，而是直接报错，因为这两个归约只接受浮点（或复数）张量。
 
-# %%
+# %% raises="RuntimeError"
 whole = torch.tensor([1, 2, 3, 4, 5])
 for statistic in (torch.mean, torch.std):
     try:
@@ -228,7 +235,7 @@ print(torch.from_numpy(np.array([1, 2, 3], dtype=np.int64)).dtype)
 # 浮点数据也有同样的坑，只是换了个样子：NumPy 默认是 `float64`，而 PyTorch 的网络层默认是
 # `float32`。直接把 NumPy 数组喂给网络层会报错。
 
-# %%
+# %% raises="RuntimeError"
 layer = nn.Linear(2, 1)
 features = np.array([[0.5, 1.5], [2.0, -1.0]])
 try:
@@ -283,7 +290,7 @@ print(torch.empty(2, 3).fill_(7.0))
 # `view` 只是用另一种形状解读同一块内存，所以要求内存布局与之兼容。经过 `transpose`、`t()` 或
 # `permute` 之后，张量通常不再连续，`view` 就会报错。
 
-# %%
+# %% raises="RuntimeError"
 grid = torch.arange(6).reshape(2, 3)
 flipped = grid.t()
 print(flipped.is_contiguous())
@@ -313,7 +320,7 @@ print(flipped.contiguous().view(6))
 #
 # `.item()` 把只有一个元素的张量转成 Python 数值；元素多于一个就会报错。
 
-# %%
+# %% raises="RuntimeError"
 scores = torch.tensor([0.25, 0.75])
 try:
     scores.item()
@@ -335,7 +342,7 @@ print(scores[1].item(), scores.sum().item())
 #
 # 处在自动求导计算图中的张量不能直接交给 NumPy。先 `detach()`（如果在 GPU 上，还要先移到 CPU）。
 
-# %%
+# %% raises="RuntimeError"
 param = torch.tensor([1.0, 2.0], requires_grad=True)
 try:
     param.numpy()
@@ -367,7 +374,7 @@ print(ints // 2)
 print(ints + 0.5)
 print(torch.tensor([1, 2], dtype=torch.uint8) - 3)
 
-# %%
+# %% raises="RuntimeError"
 try:
     ints += 0.5
 except RuntimeError as err:
@@ -402,7 +409,7 @@ print(torch.tensor([1, 2], dtype=torch.int16) - 3)
 # 用 `requires_grad=True` 创建的张量是计算图的叶子节点。在 `torch.no_grad()` 之外原地修改它会被拒绝，
 # 因为那样自动求导就无法知道它原来的值了。
 
-# %%
+# %% raises="RuntimeError"
 leaf = torch.tensor([1.0, 2.0], requires_grad=True)
 try:
     leaf += 1
@@ -442,7 +449,7 @@ print(inputs.grad)
 # `detach()` 同样共享内存，但保留了自动求导的版本检查，同样的错误会变成清楚的报错。更新参数时请用
 # `torch.no_grad()`（或者优化器）。
 
-# %%
+# %% raises="RuntimeError"
 inputs = torch.tensor([1.0, 2.0], requires_grad=True)
 activated = inputs.sigmoid()
 activated.detach().mul_(0)
@@ -471,7 +478,7 @@ print(w, w.grad)
 # 不带参数的 `backward()` 要求输出是标量（比如损失值）。如果输出是向量，要么先把它归约成标量，要么
 # 传入 `gradient=`，为每个元素给一个权重。
 
-# %%
+# %% raises="RuntimeError"
 p = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 squares = p**2
 try:
@@ -619,7 +626,7 @@ print(weight.grad)
 # 作为模块属性保存的普通张量，即使设置了 `requires_grad=True`，`parameters()` 也看不到它，优化器
 # 因此没有可训练的东西。要用 `nn.Parameter` 包起来。
 
-# %%
+# %% raises="ValueError"
 class PlainTensorScale(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -726,7 +733,7 @@ with torch.no_grad():
 # 训练模式下的 BatchNorm 用当前批次的统计量做归一化，所以无法处理单个样本；而且每次前向传播都会
 # 更新它的滑动统计量，即使在 `torch.no_grad()` 下也一样。
 
-# %%
+# %% raises="ValueError"
 norm = nn.BatchNorm1d(3)
 try:
     norm(torch.ones(1, 3))
@@ -757,7 +764,7 @@ print(norm.running_mean)
 # 报错类型取决于 PyTorch 的构建方式（纯 CPU 版本是 `AssertionError`，CUDA 版本但没有驱动时是
 # `RuntimeError`）。下面的输出就是在构建本页的机器上实际发生的情况。
 
-# %%
+# %% raises="AssertionError"
 try:
     on_gpu = torch.ones(2).cuda()
     print("this machine has a GPU:", on_gpu.device)

@@ -63,7 +63,7 @@ print(t.reshape(-1, 2, 2).shape)
 # %% [markdown] lang="zh"
 # 如果各维大小的乘积不可能等于 12，`reshape` 会抛出 `RuntimeError`：
 
-# %%
+# %% raises="RuntimeError"
 try:
     t.reshape(5, -1)
 except RuntimeError as err:
@@ -110,7 +110,7 @@ print(x)
 # laid out row by row, which `is_contiguous()` reports.
 
 # %% [markdown] lang="zh"
-# `transpose`、`permute` 和 `.t()` 也不会搬动数据，它们只修改 *步长*（stride），
+# `transpose`、`permute` 和 `.t()` 也不会搬动数据，它们只修改 *步幅*（stride），
 # 即沿每个维度走到下一个元素时在内存中要跨过多少个位置。
 # 这样得到的张量在内存中不再是逐行排列的，`is_contiguous()` 会如实告诉你。
 
@@ -122,18 +122,23 @@ print(mt.stride(), mt.is_contiguous())
 
 # %% [markdown] lang="en"
 # Flattening such a tensor with `view` would need the elements in a different memory order, so
-# `view` raises. `reshape` quietly copies instead.
+# `view` raises. `reshape` quietly copies instead. Not every `view` fails after a transpose: one
+# that only splits or merges dimensions without reordering memory, such as `mt.view(2, 2, 3)`,
+# still works and shares the data.
 
 # %% [markdown] lang="zh"
 # 要用 `view` 展平这样的张量，元素就必须按另一种顺序排列在内存中，因此 `view` 会报错；
-# 而 `reshape` 会悄悄复制一份数据来完成任务。
+# 而 `reshape` 会悄悄复制一份数据来完成任务。转置之后并不是所有 `view` 都会失败：
+# 只拆分或合并维度、不需要改变内存顺序的 `view`（例如 `mt.view(2, 2, 3)`）仍然可以成功，并且共享数据。
 
-# %%
+# %% raises="RuntimeError"
 try:
     mt.view(12)
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
 print(mt.reshape(12))
+split = mt.view(2, 2, 3)
+print(split.shape, split.data_ptr() == m.data_ptr())
 
 # %% [markdown] lang="en"
 # `safe_view` behaves like `view`, but its error names the problem and both fixes. After
@@ -143,7 +148,7 @@ print(mt.reshape(12))
 # `safe_view` 的行为和 `view` 相同，但它的报错信息会指出问题所在，并给出两种解决办法。
 # 调用 `.contiguous()`（按行重新复制一份数据）之后，`view` 就能成功了。
 
-# %%
+# %% raises="ValueError"
 try:
     safe_view(mt, 12)
 except ValueError as err:
@@ -159,7 +164,7 @@ print(safe_view(mt.contiguous(), 12))
 # %% [markdown] lang="zh"
 # ## `squeeze` 与 `unsqueeze`
 #
-# `unsqueeze(dim)` 在指定位置插入一个大小为 1 的维度，例如把单个样本变成"批大小为 1"的批次。
+# `unsqueeze(dim)` 在指定位置插入一个大小为 1 的维度，例如把单个样本变成“批大小为 1”的批次。
 # `squeeze()` 会删除所有大小为 1 的维度，`squeeze(dim)` 只删除指定的那一个。
 
 # %%
@@ -178,7 +183,7 @@ print(y.squeeze(2).shape)
 # 这里有两个陷阱：不带参数的 `squeeze()` 会把恰好等于 1 的批次维也删掉；
 # 而当指定维度的大小不是 1 时，`squeeze(dim)` 什么也不做，也不报错。`squeeze_dim` 则会直接拒绝。
 
-# %%
+# %% raises="ValueError"
 print(y.squeeze(1).shape)
 print(squeeze_dim(y, 2).shape)
 try:
@@ -258,7 +263,7 @@ print(torch.stack([p, q], dim=2).shape)
 # 把若干样本组成一个批次，应该用 `stack`：对形状为 (3,) 的向量使用 `cat`，只会得到一个更长的向量。
 # `batch_samples` 沿新的第 0 维堆叠，并在形状不符时指出是哪一个样本出了问题。
 
-# %%
+# %% raises="ValueError"
 samples = [torch.tensor([1, 2, 3]), torch.tensor([4, 5, 6])]
 print(torch.cat(samples))
 print(batch_samples(samples))
@@ -306,7 +311,7 @@ print([len(piece) for piece in six.tensor_split(4)])
 # `split` 接收的是每块的 *大小*，而不是块数。传入整数时，除最后一块可能较小外，每块都是这个大小；
 # 传入列表时，由你逐一指定每块的大小，它们的总和必须等于该维度的长度。
 
-# %%
+# %% raises=["RuntimeError", "ValueError"]
 five = torch.ones(2, 5)
 print([piece.shape for piece in torch.split(five, 2, dim=1)])
 print(split_sizes(5, 2))
@@ -324,7 +329,8 @@ except ValueError as err:
 # ## Summary
 #
 # - `reshape` may copy, `view` never does and needs a compatible memory layout; `.contiguous()` fixes that.
-# - `transpose`, `permute` and `.t()` only change strides, which is why a `view` afterwards fails.
+# - `transpose`, `permute` and `.t()` only change strides, so a `view` that needs another memory
+#   order afterwards (such as flattening) fails; `reshape` copies when it must.
 # - `squeeze(dim)` is silent when the size is not 1; check the shape or use `squeeze_dim`.
 # - `cat` grows an existing dimension, `stack` adds a new one.
 # - `chunk` fixes the number of pieces (and may return fewer), `split` fixes their sizes.
@@ -333,7 +339,8 @@ except ValueError as err:
 # ## 小结
 #
 # - `reshape` 可能会复制数据，`view` 从不复制，但要求内存布局兼容；`.contiguous()` 可以解决这个问题。
-# - `transpose`、`permute` 和 `.t()` 只修改步长，所以紧接着调用 `view` 会失败。
+# - `transpose`、`permute` 和 `.t()` 只修改步幅，所以之后需要改变内存顺序的 `view`（例如展平）会失败；
+#   `reshape` 会在必要时复制。
 # - 当维度大小不是 1 时，`squeeze(dim)` 不会报错；请先检查形状，或使用 `squeeze_dim`。
 # - `cat` 让已有的维度变长，`stack` 新增一个维度。
 # - `chunk` 固定块数（实际返回的可能更少），`split` 固定每块的大小。

@@ -26,6 +26,7 @@ from recipes.site.notebooks import (
     LANGUAGES,
     Tutorial,
     build_language_notebook,
+    cell_problems,
     execute_tutorial,
 )
 from recipes.standalone import standalone_source
@@ -45,7 +46,7 @@ _REFERENCE_TITLE = {"en": "API reference: `recipes.{topic}`", "zh": "API 参考�
 _REFERENCE_INTRO = {
     "en": "Every recipe of this module with its doctested examples. "
     "Copy them with `torch-recipes copy {topic} {topic}.py`.",
-    "zh": "本模块的全部 recipe 及其经过 doctest 检验的示例（文档字符串保持英文）。"
+    "zh": "本模块的全部工具函数及其经过 doctest 检验的示例（文档字符串保持英文）。"
     "用 `torch-recipes copy {topic} {topic}.py` 复制到你的项目。",
 }
 _BENCHMARKS_INTRO = {
@@ -100,6 +101,11 @@ def _build_tutorial(path: Path, docs_dir: Path, cache_dir: Path) -> None:
         log.error(
             f"{where}:{tutorial.code_line(index)}: code cell {index + 1} of tutorial "
             f"'{tutorial.name}' {result['status']}: {error.get('ename')}: {error.get('evalue')}"
+        )
+    for index, problem in cell_problems(tutorial, execution):
+        log.error(
+            f"{where}:{tutorial.code_line(index)}: code cell {index + 1} of tutorial "
+            f"'{tutorial.name}' {problem}"
         )
     for index, result in enumerate(execution.results):
         for output in result["outputs"]:

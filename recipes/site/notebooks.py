@@ -4,18 +4,24 @@ A tutorial is a jupytext percent-format file whose prose cells carry ``lang="en"
 and whose code cells are shared. The code runs once, in the shared kernel runner, and both
 language notebooks receive the same outputs. Results are cached by the code, the environment and
 the project's source, so an unchanged tutorial is not executed again.
+
+A code cell that demonstrates an error catches it, so the tutorial still runs as a plain script,
+and declares what it catches on its marker line: ``# %% raises="RuntimeError"`` (or a list,
+``raises=["IndexError", "ValueError"]``). :func:`cell_problems` holds each cell to what it
+declares and to showing the output it promises.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import html
 import json
 import platform
-import html
 import re
 import time
-from importlib import metadata
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import jupytext
@@ -29,6 +35,7 @@ __all__ = [
     "Execution",
     "Tutorial",
     "build_language_notebook",
+    "cell_problems",
     "execute_tutorial",
     "recipe_modules_used",
 ]
@@ -52,7 +59,50 @@ if _cjk not in {f.name for f in font_manager.fontManager.ttflist}:
 matplotlib.rcParams["font.family"] = ["DejaVu Sans", _cjk]
 matplotlib.rcParams["axes.unicode_minus"] = False
 del _cjk, font_manager, matplotlib
+
+
+def __torch_recipes_watch_raised():
+    # A caught exception leaves no trace in a cell's outputs, so the build asks the interpreter:
+    # while a cell runs, the frames of notebook code (the cell and functions defined in cells,
+    # never library code) report every exception raised in them, caught or not. StopIteration and
+    # friends are how loops and generators end, not errors.
+    import json
+    import sys
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    current, last = [], []
+    endings = (StopIteration, StopAsyncIteration, GeneratorExit)
+
+    def in_frame(frame, event, arg):
+        if event == "exception" and not issubclass(arg[0], endings):
+            names = [cls.__name__ for cls in arg[0].__mro__]
+            if names not in current:
+                current.append(names)
+        return in_frame
+
+    def on_call(frame, event, arg):
+        return in_frame if frame.f_globals is shell.user_global_ns else None
+
+    def start(*_args):
+        current.clear()
+        sys.settrace(on_call)
+
+    def stop(*_args):
+        sys.settrace(None)
+        last[:] = current
+
+    shell.events.register("pre_run_cell", start)
+    shell.events.register("post_run_cell", stop)
+    return lambda: print(json.dumps(last))
+
+
+__torch_recipes_raised = __torch_recipes_watch_raised()
+del __torch_recipes_watch_raised
 """
+
+# Run after a cell that succeeded: the exceptions raised in it, each as its class's MRO names.
+RAISED_QUERY = "__torch_recipes_raised()"
 
 PROVENANCE_CODE = """
 import json as _json, platform as _platform, sys as _sys, datetime as _dt
@@ -66,6 +116,9 @@ print(_json.dumps({
     "date": _dt.date.today().isoformat(),
 }))
 """
+
+# A code cell's marker, with or without metadata (`# %% raises="ValueError"`); not `# %% [markdown]`.
+_CODE_MARKER = re.compile(r"^# %%(?:\s+(?!\[)\S.*)?\s*$")
 
 _RECIPES_IMPORT = re.compile(r"^\s*(?:from\s+recipes\.(\w+)\s+import|import\s+recipes\.(\w+))", re.M)
 
@@ -89,12 +142,24 @@ class Tutorial:
     def code_cells(self) -> list[str]:
         return [c.source for c in self.notebook.cells if c.cell_type == "code"]
 
+    def declared_raises(self, index: int) -> list[str]:
+        """The exception names code cell ``index`` declares with ``raises=`` on its marker line."""
+        cell = [c for c in self.notebook.cells if c.cell_type == "code"][index]
+        declared = cell.metadata.get("raises", [])
+        names = [declared] if isinstance(declared, str) else declared
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(
+                f'expected raises="Name" or raises=["Name", ...] on code cell {index + 1}, '
+                f"got raises={declared!r}"
+            )
+        return names
+
     def code_line(self, index: int) -> int:
         """1-based line in the source file where code cell ``index`` starts."""
         marker = 0
         lines = self.path.read_text(encoding="utf-8").splitlines()
         for lineno, line in enumerate(lines, start=1):
-            if line.strip() == "# %%":
+            if _CODE_MARKER.match(line):
                 if marker == index:
                     return lineno + 1
                 marker += 1
@@ -176,8 +241,13 @@ def execute_tutorial(
         cached = json.loads(cache_file.read_text(encoding="utf-8"))
         if cached.get("key") == key:
             return Execution(key, cached["results"], cached["provenance"], from_cache=True)
+    results = []
     with KernelRunner(timeout=timeout, cwd=tutorial.path.parent, setup=KERNEL_SETUP) as kernel:
-        results = [_result_record(kernel.run(code)) for code in tutorial.code_cells]
+        for code in tutorial.code_cells:
+            result = kernel.run(code)
+            results.append(_result_record(result))
+            if result.status == "ok":
+                results[-1]["raised"] = json.loads(kernel.run(RAISED_QUERY).text)
         provenance = json.loads(kernel.run(PROVENANCE_CODE).text)
     execution = Execution(key, results, provenance)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -192,6 +262,63 @@ def execute_tutorial(
             + "\n"
         )
     return execution
+
+
+def _promised_output(source: str) -> str | None:
+    """Why a cell's reader expects output (it prints, or ends in a shown expression), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython magics; the kernel, not this check, judges them
+        return None
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "print"
+        ):
+            return "calls print()"
+    # IPython shows a cell's last expression unless a semicolon ends it.
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        return f"ends in the expression `{ast.get_source_segment(source, tree.body[-1])}`"
+    return None
+
+
+def cell_problems(tutorial: Tutorial, execution: Execution) -> list[tuple[int, str]]:
+    """Code cells that ran but break their promise, as ``(cell index, why)``.
+
+    A cell must raise (and catch) exactly the exceptions it declares with ``raises=``, so an
+    error demonstration cannot silently stop demonstrating when PyTorch changes; and a cell that
+    prints or ends in an expression must show output, or the page shows an empty result where
+    the prose announces one. Cells that failed outright are reported by ``Execution.failures``.
+    """
+    problems = []
+    for index, (source, result) in enumerate(zip(tutorial.code_cells, execution.results)):
+        if result["status"] != "ok":
+            continue
+        try:
+            declared = tutorial.declared_raises(index)
+        except ValueError as err:
+            problems.append((index, str(err)))
+            continue
+        # Each raised exception comes as its MRO's class names, so a declared base class matches.
+        raised = result.get("raised", [])
+        shown = ", ".join(names[0] for names in raised) or "nothing"
+        missing = [name for name in declared if not any(name in names for names in raised)]
+        if missing:
+            problems.append(
+                (index, f"declares raises={declared} but {', '.join(missing)} was not raised "
+                 f"(it raised {shown})")
+            )
+        for names in raised:
+            if not any(name in names for name in declared):
+                problems.append(
+                    (index, f"raised and caught {names[0]} without declaring it: add "
+                     f'raises="{names[0]}" to its `# %%` line if the cell demonstrates it')
+                )
+        promise = _promised_output(source)
+        if promise and not result["outputs"]:
+            problems.append((index, f"{promise} but showed no output"))
+    return problems
 
 
 def recipe_modules_used(tutorial: Tutorial) -> list[str]:
@@ -213,7 +340,7 @@ _PROVENANCE_TEXT = {
 }
 _DOWNLOAD_TEXT = {"en": "Download", "zh": "下载"}
 _NOTEBOOK_TEXT = {"en": "this notebook", "zh": "本页 notebook"}
-_RECIPE_FILES_TEXT = {"en": "recipe files used", "zh": "用到的 recipe 文件"}
+_RECIPE_FILES_TEXT = {"en": "recipe files used", "zh": "用到的工具函数文件"}
 
 
 def build_language_notebook(
