@@ -2,7 +2,9 @@
 
 This is the single execution engine of the project: the site build executes tutorials with it and
 the tutorial checker runs documents with it. One :class:`KernelRunner` is one fresh kernel process,
-so a document never shares state with the caller or with another document.
+so a document never shares state with the caller or with another document. Given a
+:class:`Confinement` (the checker's sandbox), the kernel process is launched through it and talks
+to the runner over Unix sockets in a private folder, so its channels work even without a network.
 """
 
 from __future__ import annotations
@@ -10,17 +12,22 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Any as AnyTrait
 
-__all__ = ["CellResult", "ErrorInfo", "KernelRunner", "Status"]
+__all__ = ["CellResult", "Confinement", "ErrorInfo", "KernelRunner", "ReplayFailure", "Status"]
 
 Status = Literal["ok", "error", "timeout", "died"]
 
@@ -67,13 +74,18 @@ class ErrorInfo:
 
 @dataclass
 class CellResult:
-    """What running one cell produced, in the form a notebook stores it."""
+    """What running one cell produced, in the form a notebook stores it.
+
+    ``replay_failures`` lists the earlier cells that could not be restored when this cell's
+    failure restarted the kernel.
+    """
 
     source: str
     status: Status
     outputs: list[dict] = field(default_factory=list)
     error: ErrorInfo | None = None
     seconds: float = 0.0
+    replay_failures: list[ReplayFailure] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -88,12 +100,52 @@ class CellResult:
         return "".join(parts)
 
 
+@dataclass(frozen=True)
+class ReplayFailure:
+    """A cell that succeeded, then failed when replayed in a restarted kernel: the state it made
+    is missing from then on. ``tag`` is what the caller passed with the cell to ``run``."""
+
+    source: str
+    tag: Any
+    result: CellResult
+
+
+class Confinement(Protocol):
+    """Runs the kernel's command confined (the checker's :class:`~recipes.checker.sandbox.Sandbox`).
+
+    ``launch`` returns the command line and environment that run ``argv`` in ``cwd``; the kernel
+    must be able to write to each folder of ``writable`` (its connection folder).
+    """
+
+    def launch(self, argv: list[str], *, cwd: str, env: dict[str, str],
+               writable: list[str] = ...) -> tuple[list[str], dict[str, str]]: ...
+
+
+class _ConfinedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel command goes through a :class:`Confinement`."""
+
+    confinement = AnyTrait(allow_none=True)
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+        cmd, kw = await super()._async_pre_start_kernel(**kw)
+        # ipykernel exits when its parent looks like pid 1, which in the sandbox's PID namespace
+        # it is; without JPY_PARENT_PID it does not watch, and bwrap --die-with-parent takes over.
+        kw["independent"] = True
+        kw["stdout"] = subprocess.DEVNULL  # which then prints how to connect to it
+        folder = os.path.dirname(self.connection_file)
+        cmd, kw["env"] = self.confinement.launch(cmd, cwd=kw.get("cwd") or os.getcwd(),
+                                                 env=kw.get("env") or dict(os.environ),
+                                                 writable=[folder])
+        return cmd, kw
+
+
 class KernelRunner:
     """A fresh Jupyter kernel that runs cells one at a time and survives their failures.
 
     A cell that times out or kills the kernel (``os._exit``, a segfault) gets status ``timeout`` or
     ``died``; the runner then starts a new kernel and replays every earlier cell that succeeded, so
-    later cells still see their variables.
+    later cells still see their variables. A replayed cell that fails is not hidden: it is listed
+    in the failing cell's ``replay_failures`` and dropped from later replays.
     """
 
     def __init__(
@@ -105,6 +157,7 @@ class KernelRunner:
         output_limit: int = 1_000_000,
         kernel_name: str = "python3",
         env: dict[str, str] | None = None,
+        sandbox: Confinement | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError(f"expected a positive timeout in seconds, got {timeout}")
@@ -114,14 +167,20 @@ class KernelRunner:
         self.output_limit = output_limit
         self.kernel_name = kernel_name
         self.env = env
+        self.sandbox = sandbox
         self.executions = 0
         self.restarts = 0
-        self._succeeded: list[str] = []
+        self._succeeded: list[tuple[str, Any]] = []
+        self._runtime: str | None = None
         self._nb = nbformat.v4.new_notebook()
         self._client: NotebookClient | None = None
 
     def __enter__(self) -> KernelRunner:
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
@@ -131,21 +190,49 @@ class KernelRunner:
         tb: TracebackType | None,
     ) -> None:
         self._stop()
+        if self._runtime is not None:
+            shutil.rmtree(self._runtime, ignore_errors=True)
+            self._runtime = None
 
-    def run(self, source: str, *, timeout: float | None = None) -> CellResult:
+    def run(self, source: str, *, timeout: float | None = None, tag: Any = None) -> CellResult:
         """Execute ``source`` as the next cell and return its outputs and status.
 
         ``timeout`` overrides the runner's limit for this cell, e.g. what is left of a block's
-        budget when a block runs as several cells.
+        budget when a block runs as several cells. ``tag`` comes back in a :class:`ReplayFailure`
+        when this cell cannot be restored after a restart (the checker passes the block).
         """
         if self._client is None:
             raise RuntimeError("the kernel is not running: use KernelRunner as a context manager")
         result = self._execute(source, timeout or self.timeout)
         if result.status == "ok":
-            self._succeeded.append(source)
+            self._succeeded.append((source, tag))
         elif result.status in ("timeout", "died"):
-            self._restart()
+            result.replay_failures = self.restart()
         return result
+
+    def restart(self) -> list[ReplayFailure]:
+        """Start a new kernel and replay the cells that succeeded; return those that failed.
+
+        A replay that kills the kernel or times out restarts it again and replays the cells
+        restored so far; each failing cell is dropped, so this ends.
+        """
+        failures: list[ReplayFailure] = []
+        pending, self._succeeded = self._succeeded, []
+        while True:
+            self._stop()
+            self.restarts += 1
+            self._start()
+            for k, (source, tag) in enumerate(pending):
+                result = self._execute(source)
+                if result.status == "ok":
+                    self._succeeded.append((source, tag))
+                    continue
+                failures.append(ReplayFailure(source, tag, result))
+                if result.status in ("timeout", "died"):
+                    pending, self._succeeded = self._succeeded + pending[k + 1:], []
+                    break
+            else:
+                return failures
 
     def _execute(self, source: str, timeout: float | None = None) -> CellResult:
         assert self._client is not None
@@ -197,7 +284,18 @@ class KernelRunner:
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
             resources={"metadata": {"path": self.cwd}},
         )
+        if self.sandbox is not None:
+            # A sandboxed kernel has no network to reach a TCP port on: its channels are Unix
+            # sockets in a private folder that the sandbox shares with it.
+            client.kernel_manager_class = _ConfinedKernelManager
+            if self._runtime is None:
+                self._runtime = tempfile.mkdtemp(prefix="torch-recipes-kernel-")
         client.km = client.create_kernel_manager()
+        if self.sandbox is not None:
+            client.km.confinement = self.sandbox
+            client.km.transport = "ipc"
+            client.km.connection_file = os.path.join(self._runtime, f"kernel-{self.restarts}.json")
+            client.km.ip = os.path.join(self._runtime, f"k{self.restarts}")
         env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", **(self.env or {})}
         client.start_new_kernel(env=env)
         client.start_new_kernel_client()
@@ -219,9 +317,3 @@ class KernelRunner:
             self._client._cleanup_kernel()
             self._client = None
 
-    def _restart(self) -> None:
-        self._stop()
-        self.restarts += 1
-        self._start()
-        for source in self._succeeded:
-            self._execute(source)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -13,6 +15,7 @@ from recipes.checker.model import Unrun, UsageError
 from recipes.checker.parse import parse_paths
 from recipes.checker.report import exit_code, render, to_json
 from recipes.checker.run import check_document
+from recipes.checker.sandbox import default_limits, format_size, parse_size, unavailable
 
 __all__ = ["add_arguments", "run"]
 
@@ -59,8 +62,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--in-place",
         action="store_true",
-        help="run each document in its own folder (default: a fresh temporary folder)",
+        help="run each document in its own folder (default: a fresh temporary folder); "
+             "in the sandbox that folder is read-only",
     )
+    parser.add_argument(
+        "--no-sandbox",
+        dest="sandbox",
+        action="store_false",
+        help="run the tutorials' code with all your permissions, outside the sandbox (only for "
+             "tutorials you trust)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=_size,
+        metavar="SIZE",
+        help="memory each process of the sandbox may use, e.g. 4G or 512M (default: half of "
+             f"this machine's, {format_size(default_limits().memory)})",
+    )
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _write_json(path: str, report: dict) -> None:
+    """Replace ``path`` atomically: a reader, or a run killed mid-write, sees a whole report."""
+    folder = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".report-",
+                                     suffix=".json", delete=False) as fh:
+        json.dump(report, fh, ensure_ascii=False, indent=2)
+    os.replace(fh.name, path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"torch-recipes check: error: {err}", file=sys.stderr)
         return 2
+    limits = None
+    if args.sandbox:
+        reason = unavailable()
+        if reason:
+            print(f"torch-recipes check: error: {reason}", file=sys.stderr)
+            return 2
+        limits = default_limits(args.memory)
     console = Console()
     status_console = Console(stderr=True)
     total = sum(len(doc.blocks) for doc in docs)
@@ -89,27 +130,48 @@ def run(args: argparse.Namespace) -> int:
         console=status_console,
         transient=True,
     )
-    with progress:
-        task = progress.add_task("check", total=total, file="")
-        for doc in docs:
-            progress.update(task, file=doc.path)
-            results.append(
-                check_document(
-                    doc,
-                    timeout=args.timeout,
-                    prelude=args.prelude,
-                    in_place=args.in_place,
-                    implied_imports=args.implied_imports,
-                    on_block=lambda _br: progress.advance(task),
+
+    def save(complete: bool) -> bool:
+        # Written after every document, so a kill or Ctrl-C keeps what finished (complete: false).
+        if args.json:
+            try:
+                _write_json(args.json, to_json(results, strict=args.strict, skipped=skipped,
+                                               complete=complete))
+            except OSError as err:
+                print(f"torch-recipes check: error: cannot write {args.json}: {err}",
+                      file=sys.stderr)
+                return False
+        return True
+
+    interrupted = False
+    if not save(False):
+        return 2
+    try:
+        with progress:
+            task = progress.add_task("check", total=total, file="")
+            for doc in docs:
+                progress.update(task, file=doc.path)
+                results.append(
+                    check_document(
+                        doc,
+                        timeout=args.timeout,
+                        prelude=args.prelude,
+                        in_place=args.in_place,
+                        implied_imports=args.implied_imports,
+                        on_block=lambda _br: progress.advance(task),
+                        sandbox=limits,
+                    )
                 )
-            )
+                if not save(False):
+                    return 2
+    except KeyboardInterrupt:
+        interrupted = True
     render(results, console, verbose=args.verbose, quiet=args.quiet, strict=args.strict,
            skipped=skipped)
-    if args.json:
-        try:
-            with open(args.json, "w", encoding="utf-8") as fh:
-                json.dump(to_json(results, strict=args.strict, skipped=skipped), fh, ensure_ascii=False, indent=2)
-        except OSError as err:
-            print(f"torch-recipes check: error: cannot write {args.json}: {err}", file=sys.stderr)
-            return 2
+    if interrupted:
+        console.print(f"interrupted: {len(results)} of {len(docs)} documents checked; the "
+                      "JSON report is marked incomplete", style="bold red")
+        return 130
+    if not save(True):
+        return 2
     return exit_code(results, strict=args.strict)

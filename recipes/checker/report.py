@@ -34,7 +34,11 @@ _STYLE = {
     "missing-package": "magenta",
     "skipped": "dim",
     "not-run": "dim",
+    **dict.fromkeys(("memory-limit", "process-limit", "file-size-limit", "network-denied",
+                     "write-denied", "hidden-path"), "magenta"),
 }
+_DENIALS = ("memory-limit", "process-limit", "file-size-limit", "network-denied", "write-denied",
+            "hidden-path")
 # The summary's buckets, in the order printed.
 _BUCKETS = ("verified", "wrong", "failing", "unverifiable", "environment", "not run")
 
@@ -167,7 +171,7 @@ def _counts_line(blocks: list[BlockResult], doc: DocumentResult) -> Text:
     text = Text(f"blocks {s['blocks']}: ")
     parts = [("ok", bs.get("ok", 0))] + [
         (k, bs[k]) for k in ("error", "timeout", "syntax", "needs-cuda", "missing-package",
-                             "skipped") if bs.get(k)
+                             "skipped", *_DENIALS) if bs.get(k)
     ]
     for k, (name, n) in enumerate(parts):
         text.append(("" if k == 0 else ", ") + f"{n} {name}", style=_STYLE.get(name, ""))
@@ -194,7 +198,9 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
     names = short_paths([doc.document.path for doc in results]) if results else {}
     for doc in results:
         path = names[doc.document.path]
-        console.rule(Text(f"{path} ({doc.document.format})", style="bold"), align="left")
+        sandboxed = "yes" if doc.sandboxed else "no"
+        console.rule(Text(f"{path} ({doc.document.format}; sandboxed: {sandboxed})",
+                          style="bold"), align="left")
         if doc.error:
             console.print(Text(doc.error, style="red"))
         if not quiet:
@@ -250,8 +256,9 @@ def _count_cells(blocks: list[BlockResult]) -> list[str]:
 
 
 def to_json(results: list[DocumentResult], *, strict: bool = False,
-            skipped: list[Unrun] = ()) -> dict:
-    """The full machine-readable report."""
+            skipped: list[Unrun] = (), complete: bool = True) -> dict:
+    """The full machine-readable report; ``complete`` is false while documents are still to run
+    (or when the run was stopped)."""
     files = []
     for doc in results:
         blocks = []
@@ -286,6 +293,7 @@ def to_json(results: list[DocumentResult], *, strict: bool = False,
             "path": doc.document.path,
             "format": doc.document.format,
             "error": doc.error,
+            "sandboxed": doc.sandboxed,
             "seconds": round(doc.seconds, 3),
             "cells_executed": doc.cells,
             "kernel_restarts": doc.restarts,
@@ -297,6 +305,7 @@ def to_json(results: list[DocumentResult], *, strict: bool = False,
     all_blocks = [b for doc in results for b in doc.blocks]
     return {
         "version": 2,
+        "complete": complete,
         "exit_code": exit_code(results, strict=strict),
         "summary": summary(all_blocks),
         "skipped_folders": [{"path": f.text, "why": f.why} for f in skipped],
