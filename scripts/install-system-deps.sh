@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the site and its browser tests need: a CJK font so Chinese renders as glyphs in
-# plots and screenshots, and Chromium with its driver for the end-to-end tests.
+# plots and screenshots, Chromium with its driver for the end-to-end tests, and bubblewrap with
+# util-linux (prlimit, setpriv) for the sandbox `torch-recipes check` runs tutorials in.
 set -euo pipefail
-packages=(fonts-noto-cjk chromium chromium-driver)
+packages=(fonts-noto-cjk chromium chromium-driver bubblewrap util-linux)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

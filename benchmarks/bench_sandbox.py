@@ -1,0 +1,69 @@
+"""How much time the sandbox adds per document, next to the same document run unsandboxed.
+
+Checks a small tutorial (three blocks, no torch, so the kernel's own start dominates and the
+sandbox's share is visible) with ``check_document`` alternately in and out of the sandbox, and
+prints the median time of each and their difference. Goal: at most 150 ms per document; exits 1
+on a miss. Run: ``.venv/bin/python benchmarks/bench_sandbox.py [--runs N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from recipes.checker.parse import parse_source  # noqa: E402
+from recipes.checker.run import check_document  # noqa: E402
+from recipes.checker.sandbox import default_limits, unavailable  # noqa: E402
+
+GOAL_MS = 150.0
+DOC = "".join(f"Step {k}:\n\n```python\nx{k} = {k} * 2\nprint(x{k})  # {k * 2}\n```\n\n"
+              for k in range(3))
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent)
+    return done.stdout.strip() or "unknown"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    args = parser.parse_args()
+    reason = unavailable()
+    if reason:
+        print(f"bench_sandbox: {reason}")
+        return 1
+    doc = parse_source(DOC, "bench.md", "markdown")
+    limits = default_limits()
+    times: dict[str, list[float]] = {"unsandboxed": [], "sandboxed": []}
+    check_document(doc, sandbox=limits)  # warm the file cache for both
+    for _ in range(args.runs):
+        for name, sandbox in (("unsandboxed", None), ("sandboxed", limits)):
+            start = time.perf_counter()
+            result = check_document(doc, sandbox=sandbox)
+            times[name].append(time.perf_counter() - start)
+            assert all(b.status == "ok" for b in result.blocks), result.blocks
+    plain = statistics.median(times["unsandboxed"]) * 1000
+    boxed = statistics.median(times["sandboxed"]) * 1000
+    added = boxed - plain
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+          f"{platform.release()}, Python {platform.python_version()}; commit {_commit()}")
+    print(f"document of 3 blocks, median of {args.runs} runs each, alternating")
+    print(f"unsandboxed: {plain:8.1f} ms per document")
+    print(f"sandboxed:   {boxed:8.1f} ms per document")
+    print(f"added by the sandbox: {added:+.1f} ms per document (goal <= {GOAL_MS:.0f} ms): "
+          f"{'ok' if added <= GOAL_MS else 'MISSED'}")
+    return 0 if added <= GOAL_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
