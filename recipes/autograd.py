@@ -17,6 +17,8 @@ __all__ = [
     "compute_hessian",
     "zero_grads",
     "measure_grad_norm",
+    "keep_grad",
+    "read_grad",
 ]
 
 
@@ -167,3 +169,68 @@ def measure_grad_norm(tensors: Iterable[Tensor]) -> Tensor:
     if not norms:
         return torch.tensor(0.0)
     return torch.linalg.vector_norm(torch.stack(norms))
+
+
+def keep_grad(t: Tensor) -> Tensor:
+    """Make `backward()` store the gradient of an intermediate (non-leaf) tensor in its `.grad`; return `t`.
+
+    Only leaves, the tensors you create with `requires_grad=True`, keep `.grad` by default; an
+    intermediate's gradient is used on the way back and dropped unless `t.retain_grad()` is called
+    before `backward()`. Commonly gotten wrong: reading `.grad` of an intermediate without it gives
+    `None` and only a `UserWarning`.
+
+    Examples:
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = keep_grad(x * 3)
+        >>> (y ** 2).sum().backward()
+        >>> y.grad
+        tensor([ 6., 12.])
+        >>> x.grad
+        tensor([18., 36.])
+        >>> keep_grad(torch.tensor([1.0, 2.0]))
+        Traceback (most recent call last):
+        ...
+        ValueError: expected a tensor that requires grad, got one with requires_grad=False
+    """
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a torch.Tensor, got {type(t).__name__}")
+    if not t.requires_grad:
+        raise ValueError("expected a tensor that requires grad, got one with requires_grad=False")
+    if not t.is_leaf:
+        t.retain_grad()
+    return t
+
+
+def read_grad(t: Tensor) -> Tensor:
+    """Return `t.grad`, or raise an error saying why there is none, where `t.grad` gives `None`.
+
+    Commonly gotten wrong: `.grad` of a non-leaf tensor is `None` with a `UserWarning` that is
+    easy to miss, and a `None` gradient then fails far away, in the update step.
+
+    Examples:
+        >>> x = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.sum().backward()
+        >>> read_grad(x)
+        tensor([3., 3.])
+        >>> read_grad(y)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected a leaf tensor or one passed to keep_grad (retain_grad) before backward(), got a non-leaf made by MulBackward0, whose gradient autograd does not keep
+        >>> read_grad(torch.tensor([1.0], requires_grad=True))
+        Traceback (most recent call last):
+        ...
+        ValueError: expected a gradient, got None: no backward() has reached this tensor yet
+    """
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a torch.Tensor, got {type(t).__name__}")
+    if not t.requires_grad:
+        raise ValueError("expected a tensor that requires grad, got one with requires_grad=False")
+    if not t.is_leaf and not t.retains_grad:
+        raise ValueError(
+            "expected a leaf tensor or one passed to keep_grad (retain_grad) before backward(), "
+            f"got a non-leaf made by {type(t.grad_fn).__name__}, whose gradient autograd does not keep"
+        )
+    if t.grad is None:
+        raise ValueError("expected a gradient, got None: no backward() has reached this tensor yet")
+    return t.grad

@@ -20,6 +20,7 @@ __all__ = [
     "sample_normal",
     "fill_like",
     "shuffle_together",
+    "copy_tensor",
 ]
 
 _Scalar = bool | int | float
@@ -348,3 +349,39 @@ def shuffle_together(
             )
     order = torch.randperm(n, generator=generator).to(device)
     return tuple(t[order] for t in tensors)
+
+
+def copy_tensor(t: torch.Tensor, *, requires_grad: bool = False) -> torch.Tensor:
+    """Return an independent copy of a tensor, cut from the autograd graph: ``t.detach().clone()``.
+
+    With ``requires_grad=True`` the copy is a fresh leaf that records operations of its own.
+    Commonly gotten wrong: ``torch.tensor(t)`` also copies but warns "To copy construct from a
+    tensor ..."; ``t.clone()`` alone stays in the graph, and ``t.detach()`` or
+    ``torch.as_tensor(t)`` share ``t``'s memory.
+
+    Examples:
+        >>> w = torch.tensor([1.0, 2.0], requires_grad=True)
+        >>> c = copy_tensor(w)
+        >>> c[0] = 10.0
+        >>> w, c
+        (tensor([1., 2.], requires_grad=True), tensor([10.,  2.]))
+        >>> w.clone().grad_fn
+        <CloneBackward0 object at ...>
+        >>> w.detach().data_ptr() == w.data_ptr()
+        True
+        >>> copy_tensor(w, requires_grad=True).is_leaf
+        True
+        >>> copy_tensor([1.0, 2.0])
+        Traceback (most recent call last):
+        ...
+        TypeError: expected a torch.Tensor, got list; use make_tensor for Python or NumPy data
+    """
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(
+            f"expected a torch.Tensor, got {type(t).__name__}; use make_tensor for Python or NumPy data"
+        )
+    if requires_grad and not (t.is_floating_point() or t.is_complex()):
+        raise TypeError(
+            f"expected a floating dtype for requires_grad=True (only those can require grad), got {t.dtype}"
+        )
+    return t.detach().clone().requires_grad_(requires_grad)

@@ -1,6 +1,7 @@
 """Feeding data to a model: a custom `Dataset`, tensors to a `TensorDataset`, and a reproducible `DataLoader`.
 
-Shuffling is seeded with its own generator and batch counts are predictable before the loop runs.
+Shuffling and splitting are seeded with their own generators, batch counts are predictable before
+the loop runs, and worker processes get generators of their own.
 """
 
 from __future__ import annotations
@@ -10,13 +11,25 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.nn.utils.rnn import pad_sequence
+from torch.utils.data import (
+    DataLoader,
+    Dataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    get_worker_info,
+    random_split,
+)
 
 __all__ = [
     "SlidingWindowDataset",
     "to_tensor_dataset",
     "make_loader",
     "batches_per_epoch",
+    "split_dataset",
+    "pad_collate",
+    "seed_worker",
 ]
 
 
@@ -184,3 +197,140 @@ def batches_per_epoch(num_samples: int, batch_size: int, drop_last: bool = False
     _check_int(num_samples, "num_samples", 0)
     _check_int(batch_size, "batch_size", 1)
     return num_samples // batch_size if drop_last else math.ceil(num_samples / batch_size)
+
+
+def split_dataset(dataset: Dataset, fractions: Sequence[float], seed: int = 0) -> list[Subset]:
+    """Split a dataset at random into parts of the given fractions (`random_split`), the same on every run.
+
+    Each part gets floor(fraction * n) samples and the leftover ones go, one each, to the first
+    parts, as in `random_split`. Commonly gotten wrong: `random_split` without a `generator` draws
+    from the global seed, so the validation set changes whenever other random code runs first.
+
+    Examples:
+        >>> dataset = TensorDataset(torch.arange(10))
+        >>> train, val = split_dataset(dataset, [0.8, 0.2])
+        >>> len(train), len(val)
+        (8, 2)
+        >>> sorted(train.indices + val.indices) == list(range(10))
+        True
+        >>> split_dataset(dataset, [0.8, 0.2])[1].indices == val.indices
+        True
+        >>> split_dataset(dataset, [0.8, 0.1])
+        Traceback (most recent call last):
+        ...
+        ValueError: expected fractions that add up to 1, got [0.8, 0.1] (sum 0.9)
+    """
+    if not isinstance(dataset, Dataset) or not hasattr(dataset, "__len__"):
+        raise TypeError(f"expected a torch Dataset with a length, got {type(dataset).__name__}")
+    _check_int(seed, "seed", 0)
+    fractions = list(fractions)
+    if not fractions or not all(
+        isinstance(f, (int, float)) and not isinstance(f, bool) and 0 <= f <= 1 for f in fractions
+    ):
+        raise ValueError(f"expected fractions between 0 and 1, got {fractions}")
+    total = sum(fractions)
+    if not math.isclose(total, 1.0, abs_tol=1e-6):
+        raise ValueError(f"expected fractions that add up to 1, got {fractions} (sum {total:g})")
+    return random_split(dataset, fractions, generator=torch.Generator().manual_seed(seed))
+
+
+def pad_collate(
+    batch: Sequence[tuple[torch.Tensor, torch.Tensor | int]],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Collate (sequence, label) samples of different lengths into `(padded, lengths, labels)`.
+
+    Pass it to `DataLoader(..., collate_fn=pad_collate)`. Sequences are padded with zeros at the
+    end to the longest one in the batch; `lengths` says how much of each row is real.
+    Commonly gotten wrong: the default collate stacks the samples and fails on different lengths
+    with "stack expects each tensor to be equal size".
+
+    Examples:
+        >>> samples = [(torch.tensor([1, 2, 3]), 0), (torch.tensor([4]), 1)]
+        >>> padded, lengths, labels = pad_collate(samples)
+        >>> padded
+        tensor([[1, 2, 3],
+                [4, 0, 0]])
+        >>> lengths, labels
+        (tensor([3, 1]), tensor([0, 1]))
+        >>> loader = DataLoader(samples, batch_size=2, collate_fn=pad_collate)
+        >>> next(iter(loader))[0].shape
+        torch.Size([2, 3])
+        >>> pad_collate([(torch.tensor([1, 2]), 0), (torch.tensor([[3]]), 1)])
+        Traceback (most recent call last):
+        ...
+        ValueError: expected sequences of shape (length,) like sample 0, got shape (1, 1) in sample 1
+    """
+    if not batch:
+        raise ValueError("expected at least one sample, got an empty batch")
+    sequences, labels = [], []
+    for i, sample in enumerate(batch):
+        if not isinstance(sample, (tuple, list)) or len(sample) != 2:
+            raise TypeError(f"expected (sequence, label) pairs, got {type(sample).__name__} in sample {i}")
+        sequence, label = sample
+        if not isinstance(sequence, torch.Tensor) or sequence.dim() == 0:
+            raise TypeError(f"expected the sequence to be a tensor of shape (length, ...), got {sequence!r} in sample {i}")
+        first = sequences[0] if sequences else sequence
+        if sequence.shape[1:] != first.shape[1:]:
+            expected = ("length",) + tuple(first.shape[1:])
+            raise ValueError(
+                f"expected sequences of shape ({', '.join(map(str, expected))},) like sample 0, "
+                f"got shape {tuple(sequence.shape)} in sample {i}"
+            )
+        if sequence.dtype != first.dtype:
+            raise TypeError(
+                f"expected sequences of dtype {first.dtype} like sample 0, got {sequence.dtype} in sample {i}"
+            )
+        sequences.append(sequence)
+        labels.append(label)
+    lengths = torch.tensor([len(sequence) for sequence in sequences])
+    return pad_sequence(sequences, batch_first=True), lengths, default_collate(labels)
+
+
+def seed_worker(worker_id: int) -> None:
+    """Re-seed the dataset's own generator, `dataset.rng`, in each `DataLoader` worker; use as `worker_init_fn`.
+
+    PyTorch seeds `torch`, `random` and NumPy's global generator in every worker, from the
+    loader's `generator` (or the global seed), but not a generator the dataset made for itself: every worker gets a copy
+    of it in the same state, so all workers draw the same numbers. This gives each worker's copy
+    the worker's own seed. Commonly gotten wrong: with `num_workers > 0`, a script must start its
+    loop under `if __name__ == "__main__":`, because worker processes may import the script again.
+
+    Examples:
+        >>> class Noise(Dataset):
+        ...     def __init__(self):
+        ...         self.rng = np.random.default_rng(0)
+        ...     def __len__(self):
+        ...         return 4
+        ...     def __getitem__(self, i):
+        ...         return self.rng.integers(1000)
+        >>> def draws(worker_init_fn=None):
+        ...     loader = DataLoader(Noise(), batch_size=2, num_workers=2,
+        ...                         worker_init_fn=worker_init_fn,
+        ...                         generator=torch.Generator().manual_seed(0))
+        ...     return [batch.tolist() for batch in loader]
+        >>> same = draws()
+        >>> same[0] == same[1]
+        True
+        >>> seeded = draws(seed_worker)
+        >>> seeded[0] == seeded[1], seeded == draws(seed_worker)
+        (False, True)
+        >>> seed_worker(0)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: expected to run in a DataLoader worker (as worker_init_fn), got the main process
+    """
+    info = get_worker_info()
+    if info is None:
+        raise RuntimeError(
+            "expected to run in a DataLoader worker (as worker_init_fn), got the main process"
+        )
+    rng = getattr(info.dataset, "rng", None)
+    if isinstance(rng, np.random.Generator):
+        info.dataset.rng = np.random.default_rng(info.seed)
+    elif isinstance(rng, torch.Generator):
+        rng.manual_seed(info.seed)
+    else:
+        raise TypeError(
+            "expected the dataset to keep its generator in .rng, a numpy Generator or a "
+            f"torch.Generator, got {type(rng).__name__}"
+        )

@@ -1,4 +1,4 @@
-"""Choose where tensors live (CUDA GPU, Apple MPS or CPU), move batches there and back, time work.
+"""Choose where tensors live (CUDA GPU, Apple MPS, any `torch.accelerator` or CPU), move batches there and back, time work.
 
 Every recipe works on a CPU-only machine; the GPU paths are taken only when one is present.
 """
@@ -21,6 +21,7 @@ __all__ = [
     "describe_device",
     "run_on_device",
     "time_matmul",
+    "pick_accelerator",
 ]
 
 DEVICE_ENV_VAR = "TORCH_RECIPES_DEVICE"
@@ -279,3 +280,51 @@ def time_matmul(
         a @ b
     _synchronize(target)
     return (time.perf_counter() - start) / repeats
+
+
+def _find_accelerator() -> tuple[str, int] | None:
+    """The accelerator's device type and device count, or None when this machine has none."""
+    accelerator = getattr(torch, "accelerator", None)
+    if accelerator is not None:
+        device = accelerator.current_accelerator()
+        if device is None or not accelerator.is_available():
+            return None
+        return device.type, accelerator.device_count()
+    # PyTorch before 2.6 has no torch.accelerator: only the backends it had then can be asked.
+    if torch.cuda.is_available():
+        return "cuda", torch.cuda.device_count()
+    if _mps_available():
+        return "mps", 1
+    return None
+
+
+def pick_accelerator(index: int | None = None) -> torch.device:
+    """Return the accelerator `torch.accelerator` finds (CUDA, MPS, Intel XPU, ...), else the CPU.
+
+    `torch.accelerator` (PyTorch 2.6+) knows every backend, also those `pick_device` does not;
+    older PyTorch falls back to CUDA, then MPS. With `index`, that device of the accelerator,
+    which must exist. Commonly gotten wrong: `torch.accelerator.current_accelerator()` alone
+    names the accelerator PyTorch was *built* for, so a CUDA build says `cuda` on a machine
+    without a GPU; `torch.accelerator.is_available()` says whether it is there.
+
+    Examples:
+        >>> device = pick_accelerator()
+        >>> device
+        device(type='...')
+        >>> torch.ones(2, device=device).device.type == device.type
+        True
+        >>> pick_accelerator(index=99)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected an accelerator index in [0, ...), got 99...
+    """
+    if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+        raise TypeError(f"expected index to be an int or None, got {type(index).__name__}")
+    found = _find_accelerator()
+    if index is None:
+        return torch.device(found[0]) if found else torch.device("cpu")
+    kind, count = found if found else ("none", 0)
+    if not 0 <= index < count:
+        where = f"this machine has {count} {kind} device(s)" if found else "this machine has no accelerator"
+        raise ValueError(f"expected an accelerator index in [0, {count}), got {index}: {where}")
+    return torch.device(kind, index)

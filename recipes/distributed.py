@@ -38,6 +38,8 @@ __all__ = [
     "train_regression_ddp",
     "spawn_workers",
     "launch_regression_ddp",
+    "bind_local_device",
+    "save_on_rank0",
 ]
 
 _REQUIRED_ENV = ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT")
@@ -99,11 +101,7 @@ def setup_process_group(
     backend = backend or choose_backend(local_world_size)
     if backend not in ("gloo", "nccl"):
         raise ValueError(f"expected backend 'gloo' or 'nccl', got {backend!r}")
-    if backend == "nccl":
-        torch.cuda.set_device(local_rank)
-        device = torch.device("cuda", local_rank)
-    else:
-        device = torch.device("cpu")
+    device = bind_local_device(local_rank, use_cuda=backend == "nccl")
     dist.init_process_group(
         backend,
         init_method="env://",
@@ -112,6 +110,99 @@ def setup_process_group(
         timeout=datetime.timedelta(seconds=timeout_s),
     )
     return rank, world_size, device
+
+
+def bind_local_device(local_rank: int | None = None, *, use_cuda: bool | None = None) -> torch.device:
+    """Pin this rank to its own GPU, `cuda:<local_rank>`, with `torch.cuda.set_device`; the CPU without CUDA.
+
+    `local_rank` defaults to `$LOCAL_RANK`, which torchrun sets to the rank's number on its
+    machine; `use_cuda` defaults to whether CUDA is available. Call it first thing in each rank,
+    before any CUDA tensor or the process group exists. Commonly gotten wrong: skipping
+    `set_device`, so every rank's `"cuda"` tensors and NCCL's buffers crowd onto GPU 0.
+
+    Examples:
+        >>> bind_local_device(0, use_cuda=False)
+        device(type='cpu')
+        >>> bind_local_device(-1, use_cuda=False)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected local_rank >= 0, got -1
+    """
+    if local_rank is None:
+        if "LOCAL_RANK" not in os.environ:
+            raise RuntimeError(
+                "expected a local_rank argument or $LOCAL_RANK (set by torchrun), got neither"
+            )
+        try:
+            local_rank = int(os.environ["LOCAL_RANK"])
+        except ValueError:
+            raise ValueError(
+                f"expected $LOCAL_RANK to be an int, got {os.environ['LOCAL_RANK']!r}"
+            ) from None
+    if isinstance(local_rank, bool) or not isinstance(local_rank, int):
+        raise TypeError(f"expected local_rank to be an int, got {type(local_rank).__name__}")
+    if local_rank < 0:
+        raise ValueError(f"expected local_rank >= 0, got {local_rank}")
+    if use_cuda is None:
+        use_cuda = torch.cuda.is_available()
+    if not use_cuda:
+        return torch.device("cpu")
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if local_rank >= count:
+        raise ValueError(
+            f"expected local_rank < {count} (the CUDA devices this process sees), got {local_rank}"
+        )
+    torch.cuda.set_device(local_rank)
+    return torch.device("cuda", local_rank)
+
+
+def save_on_rank0(obj: Any, path: str | os.PathLike[str]) -> bool:
+    """Save `obj` with `torch.save` on rank 0 only, then hold every rank until the file is complete.
+
+    Returns whether this rank wrote the file; outside a process group the one process is rank 0.
+    The file is written under a temporary name and renamed, so no reader sees half a checkpoint;
+    if rank 0 cannot write it, every rank raises. Commonly gotten wrong: every rank saving to the same path at once, so the copies race, and
+    other ranks loading the file before rank 0 has finished writing it.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> save_on_rank0({"epoch": 3}, folder / "checkpoint.pt")
+        True
+        >>> torch.load(folder / "checkpoint.pt")
+        {'epoch': 3}
+        >>> save_on_rank0({"epoch": 3}, folder / "missing" / "checkpoint.pt")
+        Traceback (most recent call last):
+        ...
+        FileNotFoundError: expected an existing folder to save into, got .../missing
+    """
+    if isinstance(obj, DistributedDataParallel):
+        raise TypeError(
+            "expected a state dict or a plain object, got a DistributedDataParallel wrapper; save "
+            "ddp_model.module.state_dict() so that the keys carry no 'module.' prefix"
+        )
+    path = Path(path)
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    failure: Exception | None = None
+    if rank == 0:
+        try:
+            if not path.parent.is_dir():
+                raise FileNotFoundError(f"expected an existing folder to save into, got {path.parent}")
+            partial = path.with_name(path.name + ".part")
+            torch.save(obj, partial)
+            partial.replace(path)
+        except Exception as err:
+            failure = err
+    if dist.is_initialized():
+        # A broadcast rather than a barrier: the other ranks learn that rank 0 failed, instead of
+        # waiting for the group's timeout and then loading a file that is not there.
+        outcome = [None if failure is None else f"{type(failure).__name__}: {failure}"]
+        dist.broadcast_object_list(outcome, src=0)
+        if rank != 0 and outcome[0] is not None:
+            raise RuntimeError(f"rank 0 could not save {path}: {outcome[0]}")
+    if failure is not None:
+        raise failure
+    return rank == 0
 
 
 def teardown_process_group() -> None:

@@ -1,4 +1,4 @@
-"""Recipes for picking parts of a tensor: by index lists, by boolean masks and in reverse order.
+"""Recipes for picking parts of a tensor: by index lists, boolean masks, conditions and rank.
 
 They validate index dtypes, ranges, devices and mask shapes up front, so mistakes fail with a
 message that says what was expected instead of an ``IndexError`` deep inside PyTorch.
@@ -17,6 +17,11 @@ __all__ = [
     "filter_rows",
     "filter_by_mask",
     "reverse_along",
+    "choose_where",
+    "pick_per_row",
+    "find_positions",
+    "top_k",
+    "argmax_along",
 ]
 
 _Index = torch.Tensor | Sequence[int]
@@ -233,3 +238,158 @@ def reverse_along(t: torch.Tensor, dim: int = 0) -> torch.Tensor:
     _check_tensor(t)
     dim = _check_dim(t, dim)
     return torch.flip(t, dims=(dim,))
+
+
+def choose_where(
+    condition: torch.Tensor,
+    if_true: torch.Tensor | float,
+    if_false: torch.Tensor | float,
+) -> torch.Tensor:
+    """Take ``if_true`` where a bool ``condition`` holds and ``if_false`` elsewhere (``torch.where``).
+
+    The three arguments broadcast against each other, so either branch may be a plain number.
+    Commonly gotten wrong: ``torch.where(condition)`` with one argument does something else: it
+    returns the *positions* where the condition holds, like ``nonzero(as_tuple=True)``.
+
+    Examples:
+        >>> t = torch.tensor([[-2.0, 3.0], [4.0, -1.0]])
+        >>> choose_where(t > 0, t, 0.0)
+        tensor([[0., 3.],
+                [4., 0.]])
+        >>> torch.where(t > 0)
+        (tensor([0, 1]), tensor([1, 0]))
+        >>> choose_where(torch.tensor([True, False, True]), t, 0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected condition, if_true and if_false shapes that broadcast, got (3,), (2, 2) and ()
+    """
+    _check_mask(condition, condition)
+    shapes = []
+    for name, branch in (("if_true", if_true), ("if_false", if_false)):
+        if isinstance(branch, torch.Tensor):
+            shapes.append(tuple(branch.shape))
+        elif isinstance(branch, (int, float)):
+            shapes.append(())
+        else:
+            raise TypeError(f"expected {name} to be a tensor or a number, got {type(branch).__name__}")
+    try:
+        torch.broadcast_shapes(condition.shape, *shapes)
+    except RuntimeError:
+        raise ValueError(
+            "expected condition, if_true and if_false shapes that broadcast, "
+            f"got {tuple(condition.shape)}, {shapes[0]} and {shapes[1]}"
+        ) from None
+    return torch.where(condition, if_true, if_false)
+
+
+def pick_per_row(t: torch.Tensor, index: _Index) -> torch.Tensor:
+    """Pick one element from each row of a 2-D tensor, ``t[i, index[i]]``, with ``torch.gather``.
+
+    Typical use: the score of each sample's true class, ``pick_per_row(scores, labels)``.
+    Commonly gotten wrong: ``scores[:, labels]`` takes every label's column for every row, an
+    (n, n) matrix; and ``gather`` wants an index with as many dimensions as ``t`` (``labels[:, None]``).
+
+    Examples:
+        >>> scores = torch.tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])
+        >>> labels = torch.tensor([1, 0])
+        >>> pick_per_row(scores, labels)
+        tensor([0.7000, 0.5000])
+        >>> scores.gather(1, labels[:, None]).squeeze(1)
+        tensor([0.7000, 0.5000])
+        >>> scores[:, labels]
+        tensor([[0.7000, 0.1000],
+                [0.3000, 0.5000]])
+        >>> pick_per_row(scores, [1, 0, 2])
+        Traceback (most recent call last):
+        ...
+        ValueError: expected one column index per row (2), got 3
+    """
+    _check_tensor(t)
+    if t.dim() != 2:
+        raise ValueError(f"expected a 2-D tensor, got shape {tuple(t.shape)}")
+    idx = _to_index(index, t.shape[1], t, "column indices")
+    if idx.numel() != t.shape[0]:
+        raise ValueError(f"expected one column index per row ({t.shape[0]}), got {idx.numel()}")
+    return t.gather(1, idx[:, None]).squeeze(1)
+
+
+def find_positions(t: torch.Tensor) -> torch.Tensor:
+    """Return where ``t`` is non-zero (True for a mask) as a (k, t.dim()) tensor, one row per entry.
+
+    Commonly gotten wrong: NumPy's ``np.nonzero`` returns a tuple of index arrays, one per
+    dimension; ``torch.nonzero`` returns this (k, ndim) matrix unless you pass ``as_tuple=True``,
+    which gives the tuple that indexes ``t`` directly.
+
+    Examples:
+        >>> mask = torch.tensor([[False, True], [True, True]])
+        >>> find_positions(mask)
+        tensor([[0, 1],
+                [1, 0],
+                [1, 1]])
+        >>> torch.nonzero(mask, as_tuple=True)
+        (tensor([0, 1, 1]), tensor([1, 0, 1]))
+        >>> find_positions(torch.tensor(True))
+        Traceback (most recent call last):
+        ...
+        ValueError: expected a tensor with at least 1 dimension(s), got shape ()
+    """
+    _check_tensor(t)
+    return torch.nonzero(t)
+
+
+def top_k(
+    t: torch.Tensor, k: int, *, dim: int = -1, largest: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the ``k`` largest (or smallest) values along ``dim``, best first, and their positions.
+
+    Commonly gotten wrong: a ``k`` larger than the dimension fails inside PyTorch with
+    "selected index k out of range", which names neither k nor the size.
+
+    Examples:
+        >>> scores = torch.tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2]])
+        >>> values, indices = top_k(scores, 2)
+        >>> values
+        tensor([[0.7000, 0.2000],
+                [0.5000, 0.3000]])
+        >>> indices
+        tensor([[1, 2],
+                [0, 1]])
+        >>> top_k(scores, 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected k in [0, 3] for dim 1 of shape (2, 3), got 4
+    """
+    _check_tensor(t)
+    dim = _check_dim(t, dim)
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise TypeError(f"expected k to be an int, got {type(k).__name__}")
+    if not 0 <= k <= t.shape[dim]:
+        raise ValueError(
+            f"expected k in [0, {t.shape[dim]}] for dim {dim} of shape {tuple(t.shape)}, got {k}"
+        )
+    values, indices = torch.topk(t, k, dim=dim, largest=largest)
+    return values, indices
+
+
+def argmax_along(t: torch.Tensor, dim: int, *, keepdim: bool = False) -> torch.Tensor:
+    """Return the position of the largest value along ``dim`` (``argmax``), e.g. the predicted class.
+
+    ``dim`` is required on purpose. Commonly gotten wrong: ``t.argmax()`` without ``dim`` returns
+    one position in the *flattened* tensor, not one per row.
+
+    Examples:
+        >>> logits = torch.tensor([[1.0, 3.0, 2.0], [7.0, 9.0, 8.0]])
+        >>> argmax_along(logits, dim=1)
+        tensor([1, 1])
+        >>> logits.argmax()
+        tensor(4)
+        >>> argmax_along(torch.zeros(2, 0), dim=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected a non-empty dim 1, got shape (2, 0)
+    """
+    _check_tensor(t)
+    dim = _check_dim(t, dim)
+    if t.shape[dim] == 0:
+        raise ValueError(f"expected a non-empty dim {dim}, got shape {tuple(t.shape)}")
+    return t.argmax(dim=dim, keepdim=keepdim)

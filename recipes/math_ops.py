@@ -1,4 +1,4 @@
-"""Tensor arithmetic done right: broadcasting, matrix products, reductions along a dimension, exp and log.
+"""Tensor arithmetic done right: broadcasting, matrix products, reductions, exp and log, comparing and clamping.
 
 Shape mistakes are reported with the shapes that were expected and the ones that came.
 """
@@ -17,6 +17,9 @@ __all__ = [
     "standardize",
     "stable_softmax",
     "log_base",
+    "batch_matmul",
+    "all_close",
+    "clip_to_range",
 ]
 
 _REDUCTIONS = {
@@ -276,3 +279,120 @@ def log_base(x: torch.Tensor, base: float) -> torch.Tensor:
     if base == 10:
         return torch.log10(x)
     return torch.log(x) / math.log(base)
+
+
+def batch_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Multiply two batches of matrices pair by pair, (B, n, m) and (B, m, p) to (B, n, p), like `torch.bmm`.
+
+    Commonly gotten wrong: `torch.bmm` needs two 3-D tensors with the same batch size and never
+    broadcasts; `a @ b` (`torch.matmul`) broadcasts, so a 2-D `b` is shared by every matrix of `a`.
+
+    Examples:
+        >>> a = torch.ones(4, 2, 3)
+        >>> b = torch.ones(4, 3, 5)
+        >>> batch_matmul(a, b).shape
+        torch.Size([4, 2, 5])
+        >>> torch.equal(batch_matmul(a, b), a @ b)
+        True
+        >>> (a @ torch.ones(3, 5)).shape
+        torch.Size([4, 2, 5])
+        >>> batch_matmul(a, torch.ones(3, 3, 5))
+        Traceback (most recent call last):
+        ...
+        ValueError: expected b to have batch size 4 like a, got 3 (shapes (4, 2, 3) and (3, 3, 5))
+    """
+    _check_tensor(a, "a")
+    _check_tensor(b, "b")
+    for name, t in (("a", a), ("b", b)):
+        if t.dim() != 3:
+            raise ValueError(
+                f"expected {name} to be a 3-D batch of matrices (B, rows, cols), got shape "
+                f"{tuple(t.shape)}; use @ to broadcast a single matrix"
+            )
+    if a.dtype != b.dtype:
+        raise TypeError(f"expected a and b to have the same dtype, got {a.dtype} and {b.dtype}")
+    shapes = f"(shapes {tuple(a.shape)} and {tuple(b.shape)})"
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"expected b to have batch size {a.shape[0]} like a, got {b.shape[0]} {shapes}")
+    if a.shape[2] != b.shape[1]:
+        raise ValueError(
+            f"expected b's matrices to have {a.shape[2]} rows (a's columns), got {b.shape[1]} {shapes}"
+        )
+    return torch.bmm(a, b)
+
+
+def all_close(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    equal_nan: bool = False,
+) -> bool:
+    """Tell whether two same-shape tensors are equal up to rounding: |a - b| <= atol + rtol * |b| everywhere.
+
+    Compare floats this way, never with `==`: in float64 `0.1 + 0.2 == 0.3` is False. Unlike
+    `torch.allclose` it refuses tensors of different shapes, which `allclose` broadcasts.
+    Commonly gotten wrong: near zero only `atol` counts, since `rtol * |b|` vanishes there.
+
+    Examples:
+        >>> x = torch.tensor([0.1], dtype=torch.float64) + 0.2
+        >>> x == 0.3
+        tensor([False])
+        >>> all_close(x, torch.tensor([0.3], dtype=torch.float64))
+        True
+        >>> tiny, zero = torch.tensor([1e-6]), torch.tensor([0.0])
+        >>> all_close(tiny, zero), all_close(tiny, zero, atol=1e-5)
+        (False, True)
+        >>> torch.allclose(torch.zeros(3), torch.zeros(3, 1))
+        True
+        >>> all_close(torch.zeros(3), torch.zeros(3, 1))
+        Traceback (most recent call last):
+        ...
+        ValueError: expected b of shape (3,) like a, got (3, 1)
+    """
+    _check_tensor(a, "a")
+    _check_tensor(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"expected b of shape {tuple(a.shape)} like a, got {tuple(b.shape)}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"expected a and b to have the same dtype, got {a.dtype} and {b.dtype}")
+    for name, tolerance in (("rtol", rtol), ("atol", atol)):
+        if not tolerance >= 0:
+            raise ValueError(f"expected {name} >= 0, got {tolerance}")
+    return torch.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+
+
+def clip_to_range(
+    x: torch.Tensor, low: float | None = None, high: float | None = None
+) -> torch.Tensor:
+    """Limit every value of x to [low, high] (`torch.clamp`); either bound may be None for one side.
+
+    Typical use: keep probabilities away from 0 and 1 before a log. The gradient is 0 where a value
+    was clipped. Commonly gotten wrong: `torch.clamp(x, min=3, max=1)` with swapped bounds raises
+    nothing and sets every value to `max`.
+
+    Examples:
+        >>> x = torch.tensor([-2.0, 0.5, 3.0])
+        >>> clip_to_range(x, 0.0, 1.0)
+        tensor([0.0000, 0.5000, 1.0000])
+        >>> clip_to_range(x, low=0.0)
+        tensor([0.0000, 0.5000, 3.0000])
+        >>> torch.clamp(x, min=1.0, max=0.0)
+        tensor([0., 0., 0.])
+        >>> clip_to_range(x, 1.0, 0.0)
+        Traceback (most recent call last):
+        ...
+        ValueError: expected low <= high, got low=1.0 and high=0.0
+    """
+    _check_tensor(x)
+    for name, bound in (("low", low), ("high", high)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            raise TypeError(f"expected {name} to be a number or None, got {type(bound).__name__}")
+        if bound is not None and math.isnan(bound):
+            raise ValueError(f"expected a number for {name}, got nan")
+    if low is None and high is None:
+        raise ValueError("expected at least one bound, got low=None and high=None")
+    if low is not None and high is not None and low > high:
+        raise ValueError(f"expected low <= high, got low={low} and high={high}")
+    return torch.clamp(x, min=low, max=high)

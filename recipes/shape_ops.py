@@ -1,4 +1,4 @@
-"""Reshape, reorder, join and split tensors: `-1`, view vs reshape, squeeze, permute, cat vs stack, chunk vs split.
+"""Reshape, reorder, join and split tensors: `-1`, view vs reshape, squeeze, permute, movedim, expand vs repeat, cat vs stack, chunk vs split.
 
 Each recipe predicts what PyTorch will do or fails with a message naming the problem and the fix.
 """
@@ -18,6 +18,8 @@ __all__ = [
     "batch_samples",
     "split_sizes",
     "chunk_sizes",
+    "expand_to",
+    "move_dim",
 ]
 
 
@@ -289,3 +291,81 @@ def chunk_sizes(length: int, chunks: int) -> list[int]:
     if length == 0:
         return [0] * chunks
     return split_sizes(length, math.ceil(length / chunks))
+
+
+def expand_to(x: torch.Tensor, *shape: int) -> torch.Tensor:
+    """Stretch the size-1 dimensions of `x` to `shape` without copying (`x.expand`); -1 keeps a size.
+
+    New leading dimensions may be added. The result is a view in which many positions share one
+    memory cell, so read from it; write into `x.repeat(...)`, a real copy, instead.
+    Commonly gotten wrong: `expand` takes the target sizes but `repeat` takes how many copies
+    to make, so on a (3, 1) tensor `x.repeat(3, 4)` gives (9, 4), not (3, 4).
+
+    Examples:
+        >>> x = torch.tensor([[1], [2], [3]])
+        >>> expand_to(x, 3, 4)
+        tensor([[1, 1, 1, 1],
+                [2, 2, 2, 2],
+                [3, 3, 3, 3]])
+        >>> expand_to(x, 2, -1, 4).shape
+        torch.Size([2, 3, 4])
+        >>> expand_to(x, 3, 4).stride()
+        (1, 0)
+        >>> x.repeat(1, 4).shape, x.repeat(3, 4).shape
+        (torch.Size([3, 4]), torch.Size([9, 4]))
+        >>> expand_to(x, 4, 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: cannot expand shape (3, 1) to (4, 4): dim 0 has size 3; expected 1 or 4 there
+    """
+    _check_tensor(x)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    for size in shape:
+        if isinstance(size, bool) or not isinstance(size, int):
+            raise TypeError(f"expected the shape to hold ints, got {shape!r}")
+    if len(shape) < x.dim():
+        raise ValueError(
+            f"cannot expand shape {tuple(x.shape)} to {shape}: expected at least {x.dim()} sizes, "
+            f"got {len(shape)}"
+        )
+    new = len(shape) - x.dim()
+    for dim, target in enumerate(shape):
+        if dim < new:
+            if target < 0:
+                raise ValueError(
+                    f"cannot expand shape {tuple(x.shape)} to {shape}: expected a size >= 0 for "
+                    f"the new dim {dim}, got {target}"
+                )
+            continue
+        size = x.shape[dim - new]
+        if target != -1 and size not in (1, target):
+            raise ValueError(
+                f"cannot expand shape {tuple(x.shape)} to {shape}: dim {dim - new} has size {size}; "
+                f"expected 1 or {target} there"
+            )
+    return x.expand(shape)
+
+
+def move_dim(x: torch.Tensor, source: int, destination: int) -> torch.Tensor:
+    """Move one dimension to a new position, keeping the others in order (`torch.movedim`).
+
+    The result is a view, like `permute`. Commonly gotten wrong: `transpose` swaps two dimensions,
+    so moving the channels of (N, C, H, W) to the end with `transpose(1, -1)` gives (N, W, H, C),
+    with height and width swapped.
+
+    Examples:
+        >>> x = torch.zeros(8, 3, 32, 64)
+        >>> move_dim(x, 1, -1).shape
+        torch.Size([8, 32, 64, 3])
+        >>> x.transpose(1, -1).shape
+        torch.Size([8, 64, 32, 3])
+        >>> move_dim(x, 1, 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: dim 4 is out of range for a 4-D tensor (expected -4..3)
+    """
+    _check_tensor(x)
+    _check_dim(x, source)
+    _check_dim(x, destination)
+    return torch.movedim(x, source, destination)

@@ -6,7 +6,9 @@ from recipes.autograd import (
     compute_grad,
     compute_hessian,
     compute_vjp,
+    keep_grad,
     measure_grad_norm,
+    read_grad,
     zero_grads,
 )
 
@@ -183,3 +185,49 @@ def test_compute_hessian_rejects_matrix_input():
 def test_compute_hessian_rejects_vector_output():
     with pytest.raises(ValueError, match=r"expected fn to return a scalar, got shape \(2,\)"):
         compute_hessian(lambda t: t**2, torch.ones(2))
+
+
+# keep_grad / read_grad -------------------------------------------------------------------------
+
+
+def test_keep_grad_gives_the_intermediate_gradient_autograd_grad_computes():
+    x = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    hidden = keep_grad(torch.tanh(x) * 2)
+    (hidden**3).sum().backward()
+    h = torch.tanh(x.detach()) * 2
+    torch.testing.assert_close(read_grad(hidden), 3 * h**2)
+    x2 = x.detach().requires_grad_(True)
+    hidden2 = torch.tanh(x2) * 2
+    (expected,) = torch.autograd.grad((hidden2**3).sum(), hidden2)
+    torch.testing.assert_close(read_grad(hidden), expected)
+    assert keep_grad(x) is x
+
+
+def test_read_grad_raises_where_dot_grad_only_warns():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.sum().backward()
+    with pytest.warns(UserWarning, match="not a leaf Tensor"):
+        assert y.grad is None
+    with pytest.raises(ValueError, match="got a non-leaf made by MulBackward0"):
+        read_grad(y)
+
+
+@pytest.mark.parametrize(
+    "t, error, message",
+    [
+        (torch.tensor([1.0]), ValueError, "expected a tensor that requires grad, got one with requires_grad=False"),
+        (torch.tensor([1.0], requires_grad=True), ValueError, "expected a gradient, got None"),
+        ([1.0], TypeError, "expected a torch.Tensor, got list"),
+    ],
+)
+def test_read_grad_bad_input(t, error, message):
+    with pytest.raises(error, match=message):
+        read_grad(t)
+
+
+def test_keep_grad_bad_input():
+    with pytest.raises(ValueError, match="expected a tensor that requires grad"):
+        keep_grad(torch.ones(2) * 2)
+    with pytest.raises(TypeError, match="expected a torch.Tensor, got float"):
+        keep_grad(1.0)

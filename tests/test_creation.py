@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from recipes.creation import (
+    copy_tensor,
     fill_like,
     make_range,
     make_tensor,
@@ -13,7 +14,6 @@ from recipes.creation import (
     shuffle_together,
     space_evenly,
 )
-
 
 # make_tensor ---------------------------------------------------------------------------------
 
@@ -271,3 +271,49 @@ def test_shuffle_together_is_reproducible():
 def test_shuffle_together_bad_input(tensors, error, message):
     with pytest.raises(error, match=message):
         shuffle_together(*tensors)
+
+
+# copy_tensor ---------------------------------------------------------------------------------
+
+
+def test_copy_tensor_is_independent_and_outside_the_graph():
+    w = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    c = copy_tensor(w)
+    assert torch.equal(c, w.detach()) and c.dtype == w.dtype
+    assert c.data_ptr() != w.data_ptr()
+    assert not c.requires_grad and c.grad_fn is None
+    c += 1
+    assert w[0, 0].item() == 1.0
+
+
+def test_copy_tensor_with_requires_grad_is_a_new_leaf():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    c = copy_tensor(w * 2, requires_grad=True)
+    assert c.is_leaf and c.requires_grad
+    (c**2).sum().backward()
+    assert c.grad.tolist() == [4.0, 8.0] and w.grad is None
+
+
+def test_copy_tensor_keeps_a_non_contiguous_layout_values():
+    t = torch.arange(6).reshape(2, 3).t()
+    np.testing.assert_array_equal(copy_tensor(t).numpy(), t.numpy())
+
+
+def test_torch_tensor_of_a_tensor_warns_and_clone_stays_in_the_graph():
+    w = torch.tensor([1.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="detach\\(\\).clone\\(\\)"):
+        torch.tensor(w)
+    assert w.clone().grad_fn is not None
+
+
+@pytest.mark.parametrize(
+    "t, kwargs, error, message",
+    [
+        ([1.0, 2.0], {}, TypeError, "expected a torch.Tensor, got list; use make_tensor"),
+        (np.zeros(2), {}, TypeError, "expected a torch.Tensor, got ndarray"),
+        (torch.tensor([1, 2]), {"requires_grad": True}, TypeError, "expected a floating dtype .*got torch.int64"),
+    ],
+)
+def test_copy_tensor_bad_input(t, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        copy_tensor(t, **kwargs)

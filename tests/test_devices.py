@@ -11,6 +11,7 @@ from recipes.devices import (
     DEVICE_ENV_VAR,
     describe_device,
     list_devices,
+    pick_accelerator,
     pick_device,
     run_on_device,
     time_matmul,
@@ -232,6 +233,54 @@ def test_time_matmul_is_positive_and_validates():
         time_matmul(repeats=0)
 
 
+# --- torch.accelerator --------------------------------------------------------------------------
+
+
+def _fake_accelerator(monkeypatch, kind: str | None, available: bool, count: int) -> None:
+    device = torch.device(kind) if kind else None
+    monkeypatch.setattr(torch.accelerator, "current_accelerator", lambda check_available=False: device)
+    monkeypatch.setattr(torch.accelerator, "is_available", lambda: available)
+    monkeypatch.setattr(torch.accelerator, "device_count", lambda: count if available else 0)
+
+
+def test_pick_accelerator_follows_torch_accelerator_on_this_machine():
+    found = torch.accelerator.current_accelerator()
+    expected = found.type if found is not None and torch.accelerator.is_available() else "cpu"
+    assert pick_accelerator() == torch.device(expected)
+
+
+def test_pick_accelerator_finds_a_backend_pick_device_does_not_know(monkeypatch):
+    _fake_accelerator(monkeypatch, "xpu", available=True, count=2)
+    assert pick_accelerator() == torch.device("xpu")
+    assert pick_accelerator(1) == torch.device("xpu", 1)
+    with pytest.raises(ValueError, match=r"expected an accelerator index in \[0, 2\), got 2: this machine has 2 xpu"):
+        pick_accelerator(2)
+
+
+def test_pick_accelerator_ignores_a_built_for_accelerator_that_is_absent(monkeypatch):
+    _fake_accelerator(monkeypatch, "cuda", available=False, count=0)
+    assert pick_accelerator() == torch.device("cpu")
+    with pytest.raises(ValueError, match=r"in \[0, 0\), got 0: this machine has no accelerator"):
+        pick_accelerator(0)
+
+
+def test_pick_accelerator_without_torch_accelerator_falls_back_to_cuda_then_mps(monkeypatch):
+    monkeypatch.delattr(torch, "accelerator")
+    _fake_machine(monkeypatch, cuda=2, mps=True)
+    assert pick_accelerator() == torch.device("cuda")
+    assert pick_accelerator(1) == torch.device("cuda", 1)
+    _fake_machine(monkeypatch, cuda=0, mps=True)
+    assert pick_accelerator(0) == torch.device("mps", 0)
+    _fake_machine(monkeypatch, cuda=0, mps=False)
+    assert pick_accelerator() == torch.device("cpu")
+
+
+@pytest.mark.parametrize("index", [1.0, "0", True])
+def test_pick_accelerator_rejects_a_non_int_index(index):
+    with pytest.raises(TypeError, match="expected index to be an int or None"):
+        pick_accelerator(index)
+
+
 # --- GPU paths (skipped without CUDA) ----------------------------------------------------------
 
 
@@ -270,3 +319,10 @@ def test_describe_cuda_reports_memory():
 @needs_cuda
 def test_time_matmul_on_cuda():
     assert time_matmul(size=256, repeats=3, device="cuda") > 0
+
+
+@needs_cuda
+def test_pick_accelerator_is_the_cuda_device_and_holds_tensors():
+    device = pick_accelerator(0)
+    assert device == torch.device("cuda", 0)
+    assert torch.ones(2, device=device).is_cuda

@@ -11,12 +11,15 @@ import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 from recipes.distributed import (
     _free_port,
     _regression_data,
+    bind_local_device,
     choose_backend,
     launch_regression_ddp,
+    save_on_rank0,
     setup_process_group,
     spawn_workers,
     teardown_process_group,
@@ -36,6 +39,20 @@ def _exit_hard_on_rank_1(code: int) -> None:
 
 def _sleep(seconds: float) -> None:
     time.sleep(seconds)
+
+
+def _save_then_load(folder: str) -> list:
+    """Each rank saves, reads the file back at once, then tries a folder that does not exist."""
+    wrote = save_on_rank0({"rank": dist.get_rank(), "w": torch.arange(100_000)}, Path(folder) / "ckpt.pt")
+    loaded = torch.load(Path(folder) / "ckpt.pt")
+    try:
+        save_on_rank0({}, Path(folder) / "missing" / "ckpt.pt")
+        error = None
+    except Exception as err:
+        error = f"{type(err).__name__}: {err}"
+    gathered = [None] * dist.get_world_size()
+    dist.all_gather_object(gathered, (wrote, loaded["rank"], int(loaded["w"].sum()), error))
+    return gathered
 
 
 def _weights_as_array(weights: dict[str, torch.Tensor]) -> np.ndarray:
@@ -196,3 +213,77 @@ def test_setup_without_the_launcher_environment_names_what_is_missing(monkeypatc
 def test_training_outside_a_process_group_is_refused():
     with pytest.raises(RuntimeError, match="expected an initialized process group"):
         train_regression_ddp()
+
+
+# --- one GPU per rank, saving from rank 0 -----------------------------------------------------
+
+
+def test_bind_local_device_without_cuda_is_the_cpu(monkeypatch):
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert bind_local_device() == torch.device("cpu")
+    assert bind_local_device(3, use_cuda=False) == torch.device("cpu")
+
+
+def test_bind_local_device_sets_the_device_of_its_local_rank(monkeypatch):
+    chosen = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 4)
+    monkeypatch.setattr(torch.cuda, "set_device", chosen.append)
+    monkeypatch.setenv("LOCAL_RANK", "2")
+    assert bind_local_device() == torch.device("cuda", 2)
+    assert chosen == [2]
+    with pytest.raises(ValueError, match=r"expected local_rank < 4 \(the CUDA devices this process sees\), got 4"):
+        bind_local_device(4)
+    assert chosen == [2]
+
+
+@pytest.mark.parametrize(
+    ("env", "local_rank", "error", "message"),
+    [
+        (None, None, RuntimeError, r"expected a local_rank argument or \$LOCAL_RANK"),
+        ("one", None, ValueError, r"expected \$LOCAL_RANK to be an int, got 'one'"),
+        (None, -1, ValueError, "expected local_rank >= 0, got -1"),
+        (None, "0", TypeError, "expected local_rank to be an int, got str"),
+    ],
+)
+def test_bind_local_device_bad_input(monkeypatch, env, local_rank, error, message):
+    if env is None:
+        monkeypatch.delenv("LOCAL_RANK", raising=False)
+    else:
+        monkeypatch.setenv("LOCAL_RANK", env)
+    with pytest.raises(error, match=message):
+        bind_local_device(local_rank, use_cuda=False)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
+def test_bind_local_device_asked_for_cuda_without_it_says_so():
+    with pytest.raises(ValueError, match=r"expected local_rank < 0 .*got 0"):
+        bind_local_device(0, use_cuda=True)
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device; this machine has none"
+)
+def test_bind_local_device_on_a_real_gpu():
+    device = bind_local_device(0)
+    assert device == torch.device("cuda", 0)
+    assert torch.cuda.current_device() == 0
+    assert torch.ones(1, device="cuda").device == device
+
+
+def test_save_on_rank0_writes_once_and_every_rank_reads_the_whole_file(tmp_path):
+    results = spawn_workers(_save_then_load, 2, kwargs={"folder": str(tmp_path)}, timeout_s=60, backend="gloo")
+    expected_sum = sum(range(100_000))
+    assert [r[:3] for r in results] == [(True, 0, expected_sum), (False, 0, expected_sum)]
+    assert results[0][3].startswith("FileNotFoundError: expected an existing folder to save into")
+    assert results[1][3].startswith("RuntimeError: rank 0 could not save")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.pt"]
+
+
+def test_save_on_rank0_refuses_a_ddp_wrapper(tmp_path):
+    # Building a real DDP model imports torch._dynamo (about 10 s); the refusal looks only at the type.
+    wrapped = DistributedDataParallel.__new__(DistributedDataParallel)
+    with pytest.raises(TypeError, match=r"save ddp_model.module.state_dict\(\)"):
+        save_on_rank0(wrapped, tmp_path / "model.pt")
+    assert list(tmp_path.iterdir()) == []

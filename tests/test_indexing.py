@@ -3,12 +3,17 @@ import pytest
 import torch
 
 from recipes.indexing import (
+    argmax_along,
+    choose_where,
     filter_by_mask,
     filter_rows,
+    find_positions,
     pick_elements,
+    pick_per_row,
     reverse_along,
     select_along,
     take_submatrix,
+    top_k,
 )
 
 CUBE = torch.arange(24).reshape(2, 3, 4)
@@ -162,3 +167,104 @@ def test_reverse_along_rejects_bad_dim():
         reverse_along(CUBE, 3)
     with pytest.raises(TypeError, match="expected dim to be an int, got tuple"):
         reverse_along(CUBE, (0, 1))
+
+
+# choose_where / pick_per_row / find_positions / top_k / argmax_along ---------------------------
+
+
+def test_choose_where_matches_numpy_where_with_broadcast_branches():
+    t = GRID.float()
+    got = choose_where(t > 5, t, torch.tensor([-1.0, -2.0, -3.0, -4.0, -5.0]))
+    expected = np.where(t.numpy() > 5, t.numpy(), np.array([-1.0, -2.0, -3.0, -4.0, -5.0]))
+    np.testing.assert_array_equal(got.numpy(), expected)
+    assert torch.equal(choose_where(GRID > 5, 1, 0), (GRID > 5).long())
+
+
+@pytest.mark.parametrize(
+    "condition, if_true, error, message",
+    [
+        ((GRID > 5).int(), GRID, TypeError, "expected a bool mask, got torch.int32"),
+        (GRID > 5, GRID[:, :2], ValueError, r"shapes that broadcast, got \(4, 5\), \(4, 2\) and \(\)"),
+        (GRID > 5, "x", TypeError, "expected if_true to be a tensor or a number, got str"),
+    ],
+)
+def test_choose_where_bad_input(condition, if_true, error, message):
+    with pytest.raises(error, match=message):
+        choose_where(condition, if_true, 0)
+
+
+def test_pick_per_row_matches_numpy_take_along_axis():
+    labels = torch.tensor([4, 0, -1, 2])
+    expected = np.take_along_axis(GRID.numpy(), (labels % 5).numpy()[:, None], axis=1)[:, 0]
+    np.testing.assert_array_equal(pick_per_row(GRID, labels).numpy(), expected)
+    assert pick_per_row(GRID, labels).shape == (4,)
+    assert GRID[:, labels].shape == (4, 4)
+
+
+@pytest.mark.parametrize(
+    "t, index, error, message",
+    [
+        (GRID, [0, 1], ValueError, r"expected one column index per row \(4\), got 2"),
+        (GRID, [0, 1, 2, 5], ValueError, r"expected column indices in \[-5, 5\), got 5"),
+        (CUBE, [0, 1], ValueError, r"expected a 2-D tensor, got shape \(2, 3, 4\)"),
+        (GRID, [0.0, 1.0, 2.0, 3.0], TypeError, "expected integer column indices, got torch.float32"),
+    ],
+)
+def test_pick_per_row_bad_input(t, index, error, message):
+    with pytest.raises(error, match=message):
+        pick_per_row(t, index)
+
+
+@pytest.mark.parametrize("t", [GRID > 5, CUBE % 3, torch.tensor([0.0, float("nan"), -1.0])])
+def test_find_positions_matches_numpy_argwhere(t):
+    got = find_positions(t)
+    np.testing.assert_array_equal(got.numpy(), np.argwhere(t.numpy()))
+    assert got.shape[1] == t.dim()
+
+
+def test_find_positions_rejects_non_tensors():
+    with pytest.raises(TypeError, match="expected a torch.Tensor, got list"):
+        find_positions([0, 1])
+
+
+@pytest.mark.parametrize("k, dim, largest", [(2, 1, True), (3, 0, False), (0, -1, True), (5, 1, False)])
+def test_top_k_matches_numpy_argsort(k, dim, largest):
+    t = torch.tensor([[4.0, 9.0, 3.0, 0.5, 2.0], [9.5, 7.0, 3.5, 7.5, 1.0], [1.5, 6.0, 6.5, 8.0, 8.5]])
+    values, indices = top_k(t, k, dim=dim, largest=largest)
+    order = np.argsort(-t.numpy() if largest else t.numpy(), axis=dim)
+    expected = np.take(order, range(k), axis=dim)
+    np.testing.assert_array_equal(indices.numpy(), expected)
+    assert torch.equal(values, t.gather(dim, indices))
+
+
+@pytest.mark.parametrize(
+    "k, dim, error, message",
+    [
+        (6, 1, ValueError, r"expected k in \[0, 5\] for dim 1 of shape \(4, 5\), got 6"),
+        (-1, 0, ValueError, r"expected k in \[0, 4\] for dim 0 of shape \(4, 5\), got -1"),
+        (1.0, 0, TypeError, "expected k to be an int, got float"),
+        (1, 2, ValueError, r"expected dim in \[-2, 2\) for a 2-D tensor, got 2"),
+    ],
+)
+def test_top_k_bad_input(k, dim, error, message):
+    with pytest.raises(error, match=message):
+        top_k(GRID.float(), k, dim=dim)
+
+
+def test_raw_topk_error_names_neither_k_nor_the_size():
+    with pytest.raises(RuntimeError, match="selected index k out of range"):
+        torch.topk(GRID.float(), 6)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1])
+def test_argmax_along_matches_numpy(dim):
+    t = torch.randn(3, 4, 5, generator=torch.Generator().manual_seed(0))
+    np.testing.assert_array_equal(argmax_along(t, dim).numpy(), np.argmax(t.numpy(), axis=dim))
+    assert argmax_along(t, dim, keepdim=True).shape[dim] == 1
+
+
+def test_argmax_along_rejects_an_empty_dim_and_a_missing_dim():
+    with pytest.raises(ValueError, match=r"expected a non-empty dim 0, got shape \(0, 3\)"):
+        argmax_along(torch.zeros(0, 3), 0)
+    with pytest.raises(TypeError):
+        argmax_along(GRID)

@@ -5,7 +5,10 @@ import pytest
 import torch
 
 from recipes.math_ops import (
+    all_close,
+    batch_matmul,
     broadcast_shape,
+    clip_to_range,
     log_base,
     matrix_multiply,
     reduce_along,
@@ -161,3 +164,88 @@ def test_log_base_rejects_negative_values_and_bad_base():
         log_base(torch.tensor([1.0]), 1)
     with pytest.raises(ValueError, match="expected a positive base other than 1, got -2"):
         log_base(torch.tensor([1.0]), -2)
+
+
+# batch_matmul / all_close / clip_to_range ------------------------------------------------------
+
+
+def test_batch_matmul_matches_numpy_matmul():
+    a, b = torch.randn(4, 2, 3, dtype=torch.float64), torch.randn(4, 3, 5, dtype=torch.float64)
+    np.testing.assert_allclose(batch_matmul(a, b).numpy(), a.numpy() @ b.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "a_shape, b_shape, message",
+    [
+        ((4, 2, 3), (3, 5), r"expected b to be a 3-D batch of matrices \(B, rows, cols\), got shape \(3, 5\)"),
+        ((4, 2, 3), (2, 3, 5), r"expected b to have batch size 4 like a, got 2"),
+        ((4, 2, 3), (4, 2, 5), r"expected b's matrices to have 3 rows \(a's columns\), got 2"),
+    ],
+)
+def test_batch_matmul_bad_shapes(a_shape, b_shape, message):
+    with pytest.raises(ValueError, match=message):
+        batch_matmul(torch.ones(a_shape), torch.ones(b_shape))
+
+
+def test_batch_matmul_rejects_mixed_dtypes_and_raw_bmm_does_not_broadcast():
+    with pytest.raises(TypeError, match="same dtype, got torch.float32 and torch.float64"):
+        batch_matmul(torch.ones(2, 2, 2), torch.ones(2, 2, 2, dtype=torch.float64))
+    with pytest.raises(RuntimeError):
+        torch.bmm(torch.ones(4, 2, 3), torch.ones(3, 5))
+
+
+@pytest.mark.parametrize(
+    "a, b, kwargs",
+    [
+        ([1.0, 2.0], [1.0, 2.0 + 1e-6], {}),
+        ([1.0, 2.0], [1.0, 2.001], {}),
+        ([1e-6], [0.0], {}),
+        ([1e-6], [0.0], {"atol": 1e-5}),
+        ([float("nan")], [float("nan")], {}),
+        ([float("nan")], [float("nan")], {"equal_nan": True}),
+        ([100.0], [101.0], {"rtol": 0.02}),
+    ],
+)
+def test_all_close_agrees_with_numpy_isclose(a, b, kwargs):
+    expected = bool(np.isclose(np.array(a), np.array(b), **{"rtol": 1e-5, "atol": 1e-8, **kwargs}).all())
+    assert all_close(torch.tensor(a), torch.tensor(b), **kwargs) is expected
+
+
+@pytest.mark.parametrize(
+    "a, b, kwargs, error, message",
+    [
+        (torch.zeros(3), torch.zeros(3, 1), {}, ValueError, r"expected b of shape \(3,\) like a, got \(3, 1\)"),
+        (torch.zeros(3), torch.zeros(3, dtype=torch.float64), {}, TypeError, "got torch.float32 and torch.float64"),
+        (torch.zeros(3), torch.zeros(3), {"atol": -1.0}, ValueError, "expected atol >= 0, got -1.0"),
+        (torch.zeros(3), [0.0, 0.0, 0.0], {}, TypeError, "expected b to be a torch.Tensor, got list"),
+    ],
+)
+def test_all_close_bad_input(a, b, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        all_close(a, b, **kwargs)
+
+
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (None, 0.5), (-0.5, None), (0.2, 0.2)])
+def test_clip_to_range_matches_numpy_clip(low, high):
+    x = torch.randn(50, dtype=torch.float64)
+    np.testing.assert_array_equal(clip_to_range(x, low, high).numpy(), np.clip(x.numpy(), low, high))
+
+
+def test_clip_to_range_gradient_is_zero_where_clipped():
+    x = torch.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    clip_to_range(x, 0.0, 1.0).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "low, high, error, message",
+    [
+        (1.0, 0.0, ValueError, "expected low <= high, got low=1.0 and high=0.0"),
+        (None, None, ValueError, "expected at least one bound"),
+        (float("nan"), 1.0, ValueError, "expected a number for low, got nan"),
+        ("0", 1.0, TypeError, "expected low to be a number or None, got str"),
+    ],
+)
+def test_clip_to_range_bad_input(low, high, error, message):
+    with pytest.raises(error, match=message):
+        clip_to_range(torch.zeros(3), low, high)

@@ -5,7 +5,9 @@ import torch
 from recipes.shape_ops import (
     batch_samples,
     chunk_sizes,
+    expand_to,
     flatten_batch,
+    move_dim,
     safe_view,
     split_sizes,
     squeeze_dim,
@@ -138,3 +140,60 @@ def test_chunk_sizes_rejects_bad_arguments():
         chunk_sizes(5, 0)
     with pytest.raises(TypeError, match="expected length to be an int, got float"):
         chunk_sizes(5.0, 2)
+
+
+# expand_to / move_dim -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "shape, target",
+    [((3, 1), (3, 4)), ((3, 1), (2, 3, 4)), ((1,), (5,)), ((2, 1, 3), (2, -1, 3)), ((3, 1), (0, 3, 2))],
+)
+def test_expand_to_matches_numpy_broadcast_to_without_copying(shape, target):
+    x = torch.randn(shape)
+    out = expand_to(x, *target)
+    numpy_target = tuple(
+        size if size != -1 else shape[i - (len(target) - len(shape))] for i, size in enumerate(target)
+    )
+    np.testing.assert_array_equal(out.numpy(), np.broadcast_to(x.numpy(), numpy_target))
+    assert out.numel() == 0 or out.data_ptr() == x.data_ptr()
+
+
+def test_expand_to_shares_memory_where_repeat_copies():
+    x = torch.tensor([[1], [2], [3]])
+    expanded, repeated = expand_to(x, 3, 4), x.repeat(1, 4)
+    assert torch.equal(expanded, repeated)
+    expanded[0, 0] = 100
+    assert expanded[0].tolist() == [100] * 4 and x[0, 0] == 100
+    assert repeated[0].tolist() == [1] * 4
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        expand_to(x, 3, 4).add_(1)
+
+
+@pytest.mark.parametrize(
+    "target, error, message",
+    [
+        ((4, 4), ValueError, r"cannot expand shape \(3, 1\) to \(4, 4\): dim 0 has size 3; expected 1 or 4"),
+        ((4,), ValueError, r"expected at least 2 sizes, got 1"),
+        ((-1, 3, 4), ValueError, r"expected a size >= 0 for the new dim 0, got -1"),
+        ((3, 4.0), TypeError, r"expected the shape to hold ints"),
+    ],
+)
+def test_expand_to_bad_input(target, error, message):
+    with pytest.raises(error, match=message):
+        expand_to(torch.zeros(3, 1), *target)
+
+
+@pytest.mark.parametrize("source, destination", [(1, -1), (0, 2), (-1, 0), (2, 2)])
+def test_move_dim_matches_numpy_moveaxis(source, destination):
+    x = torch.randn(2, 3, 4, 5)
+    out = move_dim(x, source, destination)
+    np.testing.assert_array_equal(out.numpy(), np.moveaxis(x.numpy(), source, destination))
+    assert out.data_ptr() == x.data_ptr()
+
+
+def test_move_dim_bad_input():
+    with pytest.raises(ValueError, match=r"dim -5 is out of range for a 4-D tensor \(expected -4..3\)"):
+        move_dim(torch.zeros(2, 3, 4, 5), -5, 0)
+    with pytest.raises(TypeError, match="expected dim to be an int, got tuple"):
+        move_dim(torch.zeros(2, 3), (0, 1), (1, 0))
