@@ -122,6 +122,13 @@ def _python_paths() -> tuple[Path, ...]:
     return tuple(dict.fromkeys(Path(os.path.realpath(p)) for p in found if os.path.exists(p)))
 
 
+def _font_cache() -> Path | None:
+    """The newest font list matplotlib cached on the host, if any (it holds only font paths)."""
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
+    found = sorted(folder.glob("fontlist-v*.json"), key=lambda p: p.stat().st_mtime)
+    return found[-1] if found else None
+
+
 def _home_or_above(path: Path) -> bool:
     """Whether mounting ``path`` would show the user's whole home folder."""
     home = Path(os.path.realpath(os.path.expanduser("~")))
@@ -208,6 +215,13 @@ class Sandbox:
         made.add(Path("/tmp"))
         parents(Path(HOME))
         args.extend(["--perms", "0777", "--size", size, "--tmpfs", HOME])
+        fonts = _font_cache()
+        if fonts:
+            # The sandbox's matplotlib would rebuild its font list (a second or so) in every
+            # document; the host's list, read-only, in a writable cache folder, saves that.
+            cache = f"{HOME}/.cache/matplotlib"
+            args.extend(["--perms", "0777", "--dir", f"{HOME}/.cache", "--perms", "0777",
+                         "--dir", cache, "--ro-bind", str(fonts), f"{cache}/{fonts.name}"])
         ro: list[Path] = []
         for path in sorted([*_python_paths(), *self.readable], key=lambda p: len(p.parts)):
             if _under(path, system + ro) or _under(path, rw):
