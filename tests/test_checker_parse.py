@@ -146,6 +146,10 @@ def test_notebook_cells_and_stored_outputs():
         ("# 输出:", (), ""),
         ("# True if equal", (), None),
         ("# cuda:0", (), "cuda:0"),
+        ("# 5. 前向传播", (), None),
+        ("# 2) load the data", (), None),
+        ("# 5.", (), "5."),
+        ("# 1.5000", (), "1.5000"),
     ],
 )
 def test_claim_text_tells_output_from_prose(comment, literals, expected):

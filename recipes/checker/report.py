@@ -12,9 +12,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from recipes.checker.model import Unrun
@@ -218,15 +216,15 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
         console.print(_counts_line(doc.blocks, doc), soft_wrap=True)
     all_blocks = [b for doc in results for b in doc.blocks]
     if len(results) > 1:
-        total = Table(title="Total", show_header=True, header_style="bold", box=box.SIMPLE,
-                      pad_edge=False)
-        total.add_column("file", no_wrap=True)
-        for col in ("blocks", "fail", "cuda", "ok", "wrong", "unver", "env", "not run"):
-            total.add_column(col, justify="right", no_wrap=True, min_width=len(col))
-        for doc in results:
-            total.add_row(names[doc.document.path], *_count_cells(doc.blocks))
-        total.add_row(Text("all", style="bold"), *_count_cells(all_blocks))
-        console.print(total)
+        rows = [(names[doc.document.path], _count_cells(doc.blocks)) for doc in results]
+        rows.append(("all", _count_cells(all_blocks)))
+        width = max(len(name) for name, _ in rows)
+        heads = ("blocks", "fail", "cuda", "ok", "wrong", "unver", "env", "not run")
+        console.print(Text(f"{'file':<{width}}  " + "  ".join(heads), style="bold"),
+                      soft_wrap=True)
+        for name, cells in rows:
+            line = f"{name:<{width}}  " + "  ".join(f"{c:>{len(h)}}" for c, h in zip(cells, heads))
+            console.print(Text(line, style="bold" if name == "all" else ""), soft_wrap=True)
     console.print(_verdict_line(results, strict), soft_wrap=True)
 
 

@@ -143,6 +143,9 @@ def _comment_body(comment: str) -> tuple[str, bool]:
     return text, knitr
 
 
+_NUMBERED_STEP = re.compile(r"^\d{1,2}\s*[.、)）]\s*[^\d\s.,)\]]")
+
+
 def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = False) -> str | None:
     """The output claimed by a comment, or ``None`` if the comment is prose.
 
@@ -153,6 +156,8 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
     (``# ValueError: ...``, ``# 报错：RuntimeError: ...``) is a claim whatever the statement.
     """
     text, knitr = _comment_body(comment)
+    if _NUMBERED_STEP.match(text):
+        return None  # "# 5. 前向传播", "# 2) load the data": a step heading, not a value
     error = _error_claim(text)
     if error is not None:
         return error
