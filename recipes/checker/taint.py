@@ -74,6 +74,7 @@ _DEVICE_CHOICE = {"torch.cuda.is_available", "torch.backends.mps.is_available",
 # What randomness cannot change: reading these from a random tensor is checkable.
 _STRUCTURAL_ATTRS = {"shape", "dtype", "device", "ndim", "requires_grad", "is_leaf", "layout",
                      "is_cuda", "names", "T", "mT"}
+_DEVICE_ATTRS = {"device", "is_cuda", "get_device"}
 _STRUCTURAL_METHODS = {"size", "dim", "numel", "type", "is_contiguous", "stride", "nelement",
                        "element_size", "ndimension", "is_floating_point", "get_device",
                        "parameters", "named_parameters"}
@@ -349,8 +350,13 @@ class Nondeterminism:
         passed = _passed_to_calls(stmt)
         for node in ast.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                if node.id in self.tainted and id(node) not in structural:
-                    families = self.tainted[node.id]
+                if node.id in self.tainted:
+                    families = set(self.tainted[node.id])
+                    if id(node) in structural:
+                        # a shape is neither random nor placed; a device is where it was placed
+                        families -= {"random", "uninit", "id"}
+                        if structural[id(node)] not in _DEVICE_ATTRS:
+                            families.discard("placed")
                     found |= families - {"env"} if id(node) in passed else families
             elif isinstance(node, ast.Attribute) and _ENV_VALUES.match(self._resolve(node)):
                 found.add("env")
@@ -372,17 +378,18 @@ class Nondeterminism:
         return found
 
 
-def _structural_reads(stmt: ast.AST) -> set[int]:
-    """ids of Name nodes read only for what randomness cannot change (``x.shape``, ``x.size()``)."""
-    found = set()
+def _structural_reads(stmt: ast.AST) -> dict[int, str]:
+    """Name nodes read only for what randomness cannot change (``x.shape``, ``x.size()``): their
+    ids, with the attribute read."""
+    found = {}
     for node in ast.walk(stmt):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.attr in _STRUCTURAL_ATTRS or node.attr in _STRUCTURAL_METHODS:
-                found.add(id(node.value))
+                found[id(node.value)] = node.attr
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id in ("len", "type", "isinstance") and node.args and \
                 isinstance(node.args[0], ast.Name):
-            found.add(id(node.args[0]))
+            found[id(node.args[0])] = node.func.id
     return found
 
 
