@@ -25,6 +25,8 @@ TOPICS: tuple[str, ...] = (
     "regression_nn",
     "modules",
     "data",
+    "classification",
+    "checkpoints",
     "devices",
     "distributed",
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,22 @@ def _names(keys: Iterable[object], limit: int = 4) -> str:
     return shown + more if names else "none"
 
 
+def _is_module_class(qualified_name: str) -> bool:
+    # Looked up among modules already imported, never imported: the name comes from the file.
+    module_name, _, attr = qualified_name.rpartition(".")
+    found = getattr(sys.modules.get(module_name), attr, None)
+    return isinstance(found, type) and issubclass(found, nn.Module)
+
+
 def _atomic_save(obj: object, path: Path) -> Path:
     # Written beside the target, then renamed over it: a crash mid-save leaves the previous
     # checkpoint intact instead of a truncated file that no longer loads.
     partial = path.with_name(path.name + ".partial")
-    torch.save(obj, partial)
-    os.replace(partial, path)
+    try:
+        torch.save(obj, partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
 
 
@@ -106,7 +117,7 @@ def read_checkpoint(
             name = unsupported.group(1)
             hint = (
                 "save model.state_dict(), not the model"
-                if name.startswith("torch.nn.modules.")
+                if _is_module_class(name)
                 else "load it with weights_only=False only if you trust where it came from"
             )
             raise ValueError(
@@ -139,7 +150,11 @@ def check_state_dict(model: nn.Module, state: Mapping[str, Any]) -> None:
         >>> check_state_dict(model, {"module." + k: v for k, v in model.state_dict().items()})
         Traceback (most recent call last):
         ...
-        ValueError: expected the keys '0.weight', '0.bias', '2.weight', '2.bias', got '...' (missing: ...; unexpected: ...); the names start with 'module.' (saved from DataParallel/DDP): save model.module.state_dict() or strip the prefix
+        ValueError: expected the model's 4 keys, got 4 missing ('0.weight', '0.bias' and 2 more) and 4 unexpected ('module.0.weight', 'module.0.bias' and 2 more); the names start with 'module.' (saved from DataParallel/DDP): save model.module.state_dict() or strip the prefix
+        >>> check_state_dict(model, {k: v for k, v in model.state_dict().items() if k != "2.bias"})
+        Traceback (most recent call last):
+        ...
+        ValueError: expected the model's 4 keys, got 1 missing ('2.bias') and 0 unexpected (none)
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected model to be an nn.Module, got {type(model).__name__}")
@@ -156,8 +171,8 @@ def check_state_dict(model: nn.Module, state: Mapping[str, Any]) -> None:
                 "save model.module.state_dict() or strip the prefix"
             )
         raise ValueError(
-            f"expected the keys {_names(expected)}, got {_names(state)} "
-            f"(missing: {_names(missing)}; unexpected: {_names(unexpected)}){hint}"
+            f"expected the model's {len(expected)} keys, got {len(missing)} missing "
+            f"({_names(missing, 2)}) and {len(unexpected)} unexpected ({_names(unexpected, 2)}){hint}"
         )
     for key, want in expected.items():
         got = state[key]

@@ -90,7 +90,7 @@ def classification_loss(logits: Tensor, y: Tensor) -> Tensor:
     if logits.shape[1] == 1:
         bad = y[(y != 0) & (y != 1)]
         if len(bad):
-            raise ValueError(f"expected labels 0 or 1 for one logit column, got {bad[0].item()}")
+            raise ValueError(f"expected labels 0 or 1 for one logit column, got {bad[0].item():g}")
         return nn.functional.binary_cross_entropy_with_logits(logits.squeeze(1), y.to(logits.dtype))
     classes = logits.shape[1]
     if y.dtype not in (torch.int64, torch.int32, torch.uint8):
