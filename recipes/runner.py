@@ -131,7 +131,8 @@ class _ConfinedKernelManager(AsyncKernelManager):
         # ipykernel exits when its parent looks like pid 1, which in the sandbox's PID namespace
         # it is; without JPY_PARENT_PID it does not watch, and bwrap --die-with-parent takes over.
         kw["independent"] = True
-        kw["stdout"] = subprocess.DEVNULL  # which then prints how to connect to it
+        # An independent kernel prints how to connect to it; no one is there to read that.
+        kw["stdout"] = subprocess.DEVNULL
         folder = os.path.dirname(self.connection_file)
         cmd, kw["env"] = self.confinement.launch(cmd, cwd=kw.get("cwd") or os.getcwd(),
                                                  env=kw.get("env") or dict(os.environ),

@@ -401,6 +401,7 @@ class _State:
     tracker: Nondeterminism = field(default_factory=Nondeterminism)
     failed_names: dict[str, str] = field(default_factory=dict)  # name -> why it is missing
     cuda: bool | None = None
+    sandbox: Sandbox | None = None
     unrestored: list[ReplayFailure] = field(default_factory=list)
 
     def restored(self, failures: list[ReplayFailure]) -> None:
@@ -441,8 +442,7 @@ def _failure(result: CellResult, cell: Cell, block: Block, state: _State) -> tup
         reason = f"called sys.exit({evalue})"
     elif ename == "OutputLimitExceeded":
         reason = "printed without end; output stopped"
-    elif state.runner.sandbox is not None and (
-            denial := state.runner.sandbox.classify(ename, evalue)) is not None:
+    elif state.sandbox is not None and (denial := state.sandbox.classify(ename, evalue)):
         status, reason = denial
         if status == "process-limit":  # the processes it started would keep the count full
             state.restored(state.runner.restart())
@@ -530,7 +530,7 @@ def check_document(
             result.seconds = time.perf_counter() - start
             return result
         try:
-            state = _State(runner)
+            state = _State(runner, sandbox=jail)
             state.tracker.visit(ast.parse("\n".join(_IMPLIED[n] for n, _ in implied)
                                           if implied and implied_imports else ""))
             for block in doc.blocks:
