@@ -461,3 +461,51 @@ print("after clipping: ", measure_grad_norm([w]))
 # | 停止记录 | `detach()`、`torch.no_grad()` | |
 # | 二阶导数 | `torch.autograd.grad(..., create_graph=True)` | `compute_hessian` |
 # | 梯度裁剪 | `torch.nn.utils.clip_grad_norm_` | `measure_grad_norm` |
+
+# %% [markdown] lang="en"
+# ## More recipes: gradients of intermediate tensors
+#
+# `backward()` fills `.grad` only for leaf tensors, the ones you create with `requires_grad=True`.
+# The gradient of an intermediate result is computed on the way back and then dropped: reading its
+# `.grad` gives `None` and a `UserWarning`, which is easy to miss.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：中间张量的梯度
+#
+# `backward()` 只为叶子张量（也就是用 `requires_grad=True` 创建的张量）填写 `.grad`。中间结果的
+# 梯度在反向传播途中会被算出来，随后就被丢弃：读取它的 `.grad` 只得到 `None` 和一条容易被忽略的
+# `UserWarning`。
+
+# %%
+import warnings
+
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+hidden = x * 3
+(hidden**2).sum().backward()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    print(hidden.grad)
+print(caught[0].message)
+
+# %% [markdown] lang="en"
+# `keep_grad(t)` calls `t.retain_grad()`, which must happen before `backward()`, so the gradient
+# stays in `t.grad`: here d(hidden²)/d(hidden) = 2 × hidden. `read_grad(t)` returns `t.grad`, and
+# where there is none it raises an error that says why instead of returning `None`.
+
+# %% [markdown] lang="zh"
+# `keep_grad(t)` 会调用 `t.retain_grad()`（必须在 `backward()` 之前调用），这样梯度就会保留在
+# `t.grad` 中：这里 d(hidden²)/d(hidden) = 2 × hidden。`read_grad(t)` 返回 `t.grad`；如果没有
+# 梯度，它会报错并说明原因，而不是返回 `None`。
+
+# %% raises="ValueError"
+from recipes.autograd import keep_grad, read_grad
+
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+hidden = keep_grad(x * 3)
+(hidden**2).sum().backward()
+print(read_grad(hidden), read_grad(x))
+assert torch.equal(read_grad(hidden), 2 * hidden.detach())
+try:
+    read_grad(x * 3)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")

@@ -381,3 +381,39 @@ print(torch.equal(shuffled_x[:, 0] * 5, shuffled_y))
 # - `torch.normal` 有四种模式，第二个参数是标准差。
 # - `full_like` 沿用原 dtype，可能截断填充值；`fill_like` 会检查这一点。
 # - 成对的张量要用同一个 `randperm` 打乱，`shuffle_together` 就是这样做的。
+
+# %% [markdown] lang="en"
+# ## More recipes: copying a tensor
+#
+# `torch.tensor(data)` copies Python or NumPy data. Given a tensor it copies too, but warns and
+# recommends `t.detach().clone()`: `clone()` alone stays in the autograd graph (gradients flow back
+# to `t`), and `detach()` alone shares `t`'s memory. `copy_tensor` is `detach().clone()`; with
+# `requires_grad=True` the copy is a fresh leaf tensor with gradients of its own.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：复制张量
+#
+# `torch.tensor(data)` 会复制 Python 或 NumPy 数据。传入的如果是张量，它同样会复制，但会发出警告，
+# 建议改用 `t.detach().clone()`：只调用 `clone()` 的结果仍在自动求导的计算图中（梯度会传回
+# `t`），只调用 `detach()` 的结果则与 `t` 共享内存。`copy_tensor` 就是 `detach().clone()`；
+# 传入 `requires_grad=True` 时，副本是一个新的叶子张量，有自己的梯度。
+
+# %% raises="TypeError"
+import warnings
+
+from recipes.creation import copy_tensor
+
+weights = torch.tensor([1.0, 2.0], requires_grad=True)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    torch.tensor(weights)
+print(caught[0].message)
+print(weights.clone().grad_fn.name(), weights.detach().data_ptr() == weights.data_ptr())
+copied = copy_tensor(weights)
+copied[0] = 10.0
+print(weights, copied)
+print(copy_tensor(weights, requires_grad=True).is_leaf)
+try:
+    copy_tensor([1.0, 2.0])
+except TypeError as err:
+    print(f"{type(err).__name__}: {err}")

@@ -323,3 +323,101 @@ plt.show()
 # - NumPy 数据在送入模型之前要转换为 float32；`to_tensor_dataset` 会替你完成。
 # - `len(loader)` 等于 ceil(n / batch_size)，设置 `drop_last=True` 时为 floor(n / batch_size)。
 # - 给需要打乱顺序的 loader 配一个独立的、设置了种子的生成器，顺序就可以复现。
+
+# %% [markdown] lang="en"
+# ## More recipes: splitting, padding, worker processes
+#
+# `random_split` divides a dataset at random, for example into a training and a validation part.
+# Without a `generator` it draws from the global seed, so the validation part changes whenever
+# other random code runs first. `split_dataset` takes fractions and a seed of its own.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：划分、填充与工作进程
+#
+# `random_split` 把数据集随机划分成几部分，例如训练集和验证集。不传 `generator` 时它使用全局
+# 随机种子，只要之前运行过别的随机代码，验证集就会变。`split_dataset` 接受各部分的比例，并使用
+# 自己的种子。
+
+# %% raises="ValueError"
+from recipes.data import pad_collate, seed_worker, split_dataset
+
+numbers = TensorDataset(torch.arange(10))
+train_part, val_part = split_dataset(numbers, [0.8, 0.2], seed=0)
+print(len(train_part), len(val_part), val_part.indices)
+torch.rand(3)  # other random code, which would move a split drawn from the global seed
+print(split_dataset(numbers, [0.8, 0.2], seed=0)[1].indices == val_part.indices)
+try:
+    split_dataset(numbers, [0.8, 0.1])
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# A `DataLoader` makes a batch by stacking its samples, which fails when they have different
+# lengths, as sentences and time series do. Its `collate_fn` decides how samples become a batch:
+# `pad_collate` pads each sequence with zeros to the longest one in the batch and also returns the
+# true lengths and the labels.
+
+# %% [markdown] lang="zh"
+# `DataLoader` 通过堆叠样本来组成批次，样本长度不同时（句子和时间序列常常如此）就会失败。
+# 它的 `collate_fn` 参数决定样本如何组成批次：`pad_collate` 用 0 把每个序列补齐到本批次中最长的
+# 长度，并同时返回真实长度和标签。
+
+# %% raises="RuntimeError"
+samples = [(torch.tensor([1, 2, 3]), 0), (torch.tensor([4]), 1), (torch.tensor([5, 6]), 0)]
+try:
+    next(iter(DataLoader(samples, batch_size=3)))
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+padded, lengths, labels = next(iter(DataLoader(samples, batch_size=3, collate_fn=pad_collate)))
+print(padded)
+print(lengths, labels)
+
+# %% [markdown] lang="en"
+# With `num_workers=2` two worker processes load batches while the model trains. Two things
+# matter. A worker may import your script again (on Windows and macOS each worker starts as a fresh
+# Python process), so a script must start its training under `if __name__ == "__main__":`, or every
+# worker runs it again on import, which fails. And PyTorch seeds `torch`, `random` and NumPy's
+# global generator in each worker, but a generator your dataset made in `__init__` is copied into
+# every worker in the same state, so all workers draw the same numbers: below, the two batches get
+# the same noise. `seed_worker`, passed as `worker_init_fn`, gives each worker's copy a seed of its
+# own, derived from the loader's `generator`, so the numbers differ and still repeat from run to run.
+
+# %% [markdown] lang="zh"
+# 设置 `num_workers=2` 后，两个工作进程会在模型训练的同时加载批次。这里有两点要注意。工作进程
+# 可能会重新导入你的脚本（在 Windows 和 macOS 上，每个工作进程都是全新启动的 Python 进程），
+# 所以脚本必须把训练代码放在 `if __name__ == "__main__":` 之下，否则每个工作进程在导入时都会
+# 再运行一遍，并因此出错。另外，PyTorch 会在每个工作进程中为 `torch`、`random` 和 NumPy 的全局
+# 生成器设置种子，但数据集在 `__init__` 中自己创建的生成器会以相同的状态复制到每个工作进程，
+# 于是所有工作进程抽到同样的数：下面两个批次得到的噪声完全相同。把 `seed_worker` 作为
+# `worker_init_fn` 传入，它会用由 loader 的 `generator` 派生出的种子，为每个工作进程中的副本单独
+# 设置种子，这样各进程的随机数不同，而且每次运行都能复现。
+
+# %%
+class NoisyNumbers(Dataset):
+    """Item i is i plus noise drawn from the dataset's own generator, made once in __init__."""
+
+    def __init__(self):
+        self.rng = np.random.default_rng(0)
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return round(i + float(self.rng.random()), 3)
+
+
+def load(worker_init_fn=None):
+    loader = DataLoader(
+        NoisyNumbers(),
+        batch_size=2,
+        num_workers=2,
+        worker_init_fn=worker_init_fn,
+        generator=torch.Generator().manual_seed(0),
+    )
+    return [batch.tolist() for batch in loader]
+
+
+if __name__ == "__main__":
+    print(load())
+    print(load(seed_worker))
+    print(load(seed_worker) == load(seed_worker))

@@ -350,3 +350,43 @@ else:
 # - 模型和输入要放在同一个设备上；`to_device` 可以搬运嵌套的批次。
 # - 调用 `.numpy()` 之前先用 `.cpu()` 把结果拿回来；`run_on_device` 完成整个往返。
 # - 测量 GPU 运行时间时，读时钟之前要先同步。
+
+# %% [markdown] lang="en"
+# ## More recipes: `torch.accelerator`
+#
+# Since PyTorch 2.6, `torch.accelerator` tells which accelerator a machine has, whatever the
+# backend: CUDA, Apple MPS, Intel XPU and others. `pick_accelerator()` returns that device, or the
+# CPU when there is none; on older PyTorch it falls back to asking CUDA, then MPS. Code written this
+# way runs on whatever the machine has, where a hard-coded `"cuda"` fails on a Mac.
+#
+# `torch.accelerator.current_accelerator()` alone names the accelerator this PyTorch build was
+# compiled for, present or not: a CUDA build says `cuda` on a machine without a GPU, and a
+# CPU-only build says `None`. `torch.accelerator.is_available()` tells whether the device is really
+# there; the recipe asks both.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：`torch.accelerator`
+#
+# 从 PyTorch 2.6 开始，`torch.accelerator` 可以告诉你机器上有哪种加速器，不论后端是 CUDA、
+# Apple MPS、Intel XPU 还是其他。`pick_accelerator()` 返回这个设备，没有加速器时返回 CPU；在更早
+# 的 PyTorch 上，它会退而依次询问 CUDA 和 MPS。这样写的代码在任何机器上都能运行，而写死
+# `"cuda"` 的代码在 Mac 上就会失败。
+#
+# 只调用 `torch.accelerator.current_accelerator()` 得到的是这个 PyTorch 版本编译时支持的加速器，
+# 不管它是否真的存在：CUDA 版本的 PyTorch 在没有 GPU 的机器上也会返回 `cuda`，仅 CPU 版本则返回
+# `None`。设备是否真的可用要看 `torch.accelerator.is_available()`；这个工具函数两者都会检查。
+
+# %% raises="ValueError"
+from recipes.devices import pick_accelerator
+
+print(
+    torch.accelerator.current_accelerator(),
+    torch.accelerator.is_available(),
+    torch.accelerator.device_count(),
+)
+accelerator = pick_accelerator()
+print(accelerator, torch.ones(2, device=accelerator).device)
+try:
+    pick_accelerator(index=99)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")

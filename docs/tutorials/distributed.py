@@ -367,3 +367,52 @@ except RuntimeError as err:
 #   更新就和一个进程处理整个批次完全一样，上面的最大差值证明了这一点。
 # - 从 `ddp_model.module` 读取权重，通常只在 rank 0 上做。
 # - 单机用 `torchrun --nproc-per-node N`，多机再加上 `--nnodes` 和 `--rdzv-endpoint`。
+
+# %% [markdown] lang="en"
+# ## More recipes: one GPU per rank, saving on rank 0
+#
+# On a machine with several GPUs, torchrun starts one process per GPU and gives each its number on
+# that machine in `LOCAL_RANK`. Each process must call `torch.cuda.set_device(local_rank)` before it
+# creates CUDA tensors or the process group; otherwise every rank's `"cuda"` tensors and NCCL's
+# buffers land on GPU 0. `bind_local_device` does that and returns the device, or the CPU when
+# there is no GPU.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：每个 rank 一块 GPU，只在 rank 0 上保存
+#
+# 在有多块 GPU 的机器上，torchrun 为每块 GPU 启动一个进程，并通过 `LOCAL_RANK` 告诉每个进程它在
+# 本机上的编号。每个进程都必须在创建 CUDA 张量或进程组之前调用 `torch.cuda.set_device(local_rank)`；
+# 否则所有 rank 的 `"cuda"` 张量和 NCCL 的缓冲区都会挤到 GPU 0 上。`bind_local_device` 完成这一步
+# 并返回对应的设备；没有 GPU 时返回 CPU。
+
+# %%
+from recipes.distributed import bind_local_device, save_on_rank0
+
+print(bind_local_device(0))
+
+# %% [markdown] lang="en"
+# Only one rank should write a checkpoint: rank 0 writes it, and the other ranks wait until the
+# file is complete before anyone reads it. `save_on_rank0` writes under a temporary name and then
+# renames the file, so no reader sees half a checkpoint; if rank 0 cannot write, every rank raises
+# instead of waiting. Outside a process group, as here, the one process is rank 0. Save the plain
+# model's weights, `ddp_model.module.state_dict()`, whose keys have no `module.` prefix.
+
+# %% [markdown] lang="zh"
+# 检查点只应由一个 rank 写入：rank 0 负责写，其他 rank 要等文件完整写好之后才能读取。
+# `save_on_rank0` 先写到临时文件名，再重命名，所以读取的一方不会看到写了一半的检查点；如果
+# rank 0 写入失败，所有 rank 都会报错，而不是一直等待。像这里这样不在进程组中运行时，唯一的
+# 进程就是 rank 0。请保存未包装模型的权重 `ddp_model.module.state_dict()`，它的键没有 `module.`
+# 前缀。
+
+# %% raises="FileNotFoundError"
+import tempfile
+from pathlib import Path
+
+folder = Path(tempfile.mkdtemp())
+weights = nn.Linear(4, 1).state_dict()
+print(save_on_rank0(weights, folder / "model.pt"))
+print(sorted(torch.load(folder / "model.pt")), [path.name for path in folder.iterdir()])
+try:
+    save_on_rank0(weights, folder / "runs" / "model.pt")
+except FileNotFoundError as err:
+    print(f"{type(err).__name__}: {err}")

@@ -279,3 +279,90 @@ print(reverse_along(cube, dim=1)[0])
 # - `index_select` 需要不含负数的整数张量；`select_along` 接受列表和负下标，并会检查范围。
 # - 布尔掩码可以筛选行（`filter_rows`）或单个元素（`masked_select`、`filter_by_mask`）；
 #   由 0/1 组成的整数张量不是掩码。
+
+# %% [markdown] lang="en"
+# ## More recipes: choose by a condition, one entry per row, positions, ranking
+#
+# Four more selections come up in almost every model: choosing between two values by a condition
+# (`torch.where`), taking one entry from each row (`gather`), finding where a condition holds
+# (`nonzero`) and ranking (`topk`, `argmax`). `recipes.indexing` has a recipe for each that checks
+# its input. `torch.where(condition, a, b)` takes `a` where the condition is `True` and `b`
+# elsewhere; the three broadcast, so `b` may be a number. Called with the condition alone it does
+# something else: it returns the positions where the condition holds, one index tensor per
+# dimension.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：按条件选取、每行取一个、查找位置、排序
+#
+# 还有四种选取操作几乎在每个模型里都会用到：按条件在两个值之间选择（`torch.where`）、从每行取一个
+# 元素（`gather`）、找出满足条件的位置（`nonzero`），以及排序取前几名（`topk`、`argmax`）。
+# `recipes.indexing` 为每一种都提供了会检查输入的工具函数。`torch.where(condition, a, b)` 在条件为
+# `True` 的位置取 `a`，其余位置取 `b`；三者会互相广播，所以 `b` 可以是一个数。只传入条件时，
+# 它做的是另一件事：返回条件成立的位置，每个维度一个索引张量。
+
+# %%
+from recipes.indexing import argmax_along, choose_where, find_positions, pick_per_row, top_k
+
+scores = torch.tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.3, 0.1, 0.6]])
+labels = torch.tensor([1, 0, 0])
+print(choose_where(scores > 0.4, scores, 0.0))
+print(torch.where(scores > 0.4))
+
+# %% [markdown] lang="en"
+# `pick_per_row(scores, labels)` takes `scores[i, labels[i]]` from every row `i`: the score each
+# sample gives its true class. Underneath it is `scores.gather(1, labels[:, None])`; `gather` wants
+# an index with as many dimensions as the tensor, hence the `[:, None]`. Indexing with
+# `scores[:, labels]` instead takes every label's column for every row, a 3×3 matrix.
+
+# %% [markdown] lang="zh"
+# `pick_per_row(scores, labels)` 从每一行 `i` 取出 `scores[i, labels[i]]`，也就是每个样本给它的
+# 真实类别打的分。它的底层是 `scores.gather(1, labels[:, None])`：`gather` 要求索引的维数与张量
+# 相同，所以要写 `[:, None]`。如果改用 `scores[:, labels]`，得到的是每一行取所有标签对应的列，
+# 结果是一个 3×3 矩阵。
+
+# %%
+print(pick_per_row(scores, labels))
+print(scores.gather(1, labels[:, None]).squeeze(1))
+print(scores[:, labels])
+
+# %% [markdown] lang="en"
+# `find_positions` (`torch.nonzero`) returns one row per `True` entry holding its coordinates, a
+# (k, ndim) tensor. NumPy's `np.nonzero` returns a tuple of index arrays instead; in PyTorch that
+# form is `nonzero(as_tuple=True)`, and it indexes the tensor directly.
+
+# %% [markdown] lang="zh"
+# `find_positions`（即 `torch.nonzero`）为每个 `True` 元素返回一行坐标，结果是形状为 (k, ndim)
+# 的张量。NumPy 的 `np.nonzero` 返回的则是由索引数组组成的元组；在 PyTorch 中这种形式要写成
+# `nonzero(as_tuple=True)`，它可以直接用来索引张量。
+
+# %%
+mask = scores > 0.4
+print(find_positions(mask))
+rows, cols = torch.nonzero(mask, as_tuple=True)
+print(rows, cols, scores[rows, cols])
+
+# %% [markdown] lang="en"
+# `top_k(scores, 2)` returns the two largest values of each row, largest first, and their
+# positions; `argmax_along(scores, dim=1)` returns the position of the largest one, the predicted
+# class. Without `dim`, `argmax` returns one position in the flattened tensor. A `k` larger than the
+# row fails inside `torch.topk` with a message that names neither `k` nor the size; `top_k` names
+# both.
+
+# %% [markdown] lang="zh"
+# `top_k(scores, 2)` 返回每行最大的两个值（从大到小）及其位置；`argmax_along(scores, dim=1)`
+# 返回最大值的位置，也就是预测的类别。不指定 `dim` 时，`argmax` 返回的是展平后张量中的一个位置。
+# 当 `k` 大于行的长度时，`torch.topk` 报出的错误既不提 `k` 也不提长度；`top_k` 会把两者都写明。
+
+# %% raises=["RuntimeError", "ValueError"]
+values, indices = top_k(scores, 2)
+print(values)
+print(indices)
+print(argmax_along(scores, dim=1), scores.argmax())
+try:
+    torch.topk(scores, 4)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+try:
+    top_k(scores, 4)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")

@@ -376,3 +376,78 @@ print(standardize(data, dim=1))
 # - `dim` 指定被消掉的维度；`keepdim=True` 把它保留为大小 1，方便广播。
 # - `exp`、`sqrt` 和 `log` 超出定义域时不会报错，而是返回 `inf` 或 `nan`。
 # - 广播从右往左对齐形状，对应尺寸必须相等或为 1。
+
+# %% [markdown] lang="en"
+# ## More recipes: batched products, comparing floats, clamping
+#
+# A batch of matrices is a 3-D tensor (B, n, m). `torch.bmm` multiplies two such batches pair by
+# pair and needs the same B in both; it never broadcasts. `@` broadcasts, so a single (m, p) matrix
+# is used for every matrix of the batch. `batch_matmul` is `bmm` with errors that show both shapes.
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：批量矩阵乘法、比较浮点数、截断取值
+#
+# 一批矩阵就是一个形状为 (B, n, m) 的三维张量。`torch.bmm` 把两批矩阵逐对相乘，要求两者的 B
+# 相同，而且从不广播。`@` 会广播，因此一个 (m, p) 矩阵可以与这批中的每个矩阵相乘。
+# `batch_matmul` 就是 `bmm`，只是报错时会给出两个形状。
+
+# %% raises=["RuntimeError", "ValueError"]
+from recipes.math_ops import all_close, batch_matmul, clip_to_range
+
+torch.manual_seed(0)
+a = torch.randn(4, 2, 3)
+b = torch.randn(4, 3, 5)
+print(batch_matmul(a, b).shape, torch.allclose(batch_matmul(a, b), a @ b))
+shared = torch.randn(3, 5)
+print((a @ shared).shape)
+try:
+    torch.bmm(a, shared)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+try:
+    batch_matmul(a, torch.randn(2, 3, 5))
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# Floating-point results carry rounding errors, so compare them with a tolerance, not with `==`:
+# `all_close` returns True when |a - b| <= atol + rtol × |b| everywhere. Near zero only `atol` counts,
+# because rtol × |b| vanishes there. Unlike `torch.allclose`, it refuses tensors of different shapes,
+# which `allclose` broadcasts before comparing, so that a (3,) and a (3, 1) tensor count as close.
+
+# %% [markdown] lang="zh"
+# 浮点运算的结果带有舍入误差，所以比较时要用容差，而不是 `==`：当处处满足
+# |a - b| <= atol + rtol × |b| 时，`all_close` 返回 True。在 0 附近只有 `atol` 起作用，因为那里
+# rtol × |b| 几乎为 0。与 `torch.allclose` 不同，它拒绝形状不同的张量；`allclose` 会先广播再比较，
+# 于是形状为 (3,) 和 (3, 1) 的两个张量也被判定为相近。
+
+# %% raises="ValueError"
+total = torch.tensor([0.1], dtype=torch.float64) + 0.2
+print(total == 0.3, all_close(total, torch.tensor([0.3], dtype=torch.float64)))
+tiny, zero = torch.tensor([1e-6]), torch.tensor([0.0])
+print(all_close(tiny, zero), all_close(tiny, zero, atol=1e-5))
+print(torch.allclose(torch.zeros(3), torch.zeros(3, 1)))
+try:
+    all_close(torch.zeros(3), torch.zeros(3, 1))
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# `clip_to_range(t, low, high)` (`torch.clamp`) limits every value to [low, high]; either bound may
+# be left out. A typical use keeps probabilities away from 0 before a log. With the bounds swapped,
+# `torch.clamp` raises nothing and sets every value to the upper bound; the recipe refuses them.
+
+# %% [markdown] lang="zh"
+# `clip_to_range(t, low, high)`（即 `torch.clamp`）把每个值限制在 [low, high] 之内；也可以只给
+# 其中一个边界。典型用法是在取对数之前让概率离开 0。如果把两个边界写反，`torch.clamp` 不会报错，
+# 而是把所有值都设成上界；这个工具函数会拒绝这样的输入。
+
+# %% raises="ValueError"
+probabilities = torch.tensor([0.0, 0.3, 1.0])
+print(torch.log(probabilities))
+print(torch.log(clip_to_range(probabilities, 1e-6, 1.0)))
+print(torch.clamp(probabilities, min=1.0, max=0.0))
+try:
+    clip_to_range(probabilities, 1.0, 0.0)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")

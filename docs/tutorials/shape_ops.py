@@ -344,3 +344,68 @@ except ValueError as err:
 # - 当维度大小不是 1 时，`squeeze(dim)` 不会报错；请先检查形状，或使用 `squeeze_dim`。
 # - `cat` 让已有的维度变长，`stack` 新增一个维度。
 # - `chunk` 固定块数（实际返回的可能更少），`split` 固定每块的大小。
+
+# %% [markdown] lang="en"
+# ## More recipes: `expand` vs `repeat`, and `movedim`
+#
+# `expand` and `repeat` both make a small tensor bigger, in different ways. `expand_to(x, 3, 4)`
+# stretches the size-1 dimensions of `x` to the sizes you give without copying: every new position
+# shares memory with the original, which the stride of 0 shows. `repeat` takes how many copies to
+# make along each dimension, not the target size, and really copies: `x.repeat(3, 4)` on a (3, 1)
+# tensor gives (9, 4).
+
+# %% [markdown] lang="zh"
+# ## 更多工具函数：`expand` 与 `repeat`，以及 `movedim`
+#
+# `expand` 和 `repeat` 都能把小张量变大，但方式不同。`expand_to(x, 3, 4)` 把 `x` 中大小为 1 的
+# 维度拉伸到给定的大小，并不复制数据：新出现的每个位置都与原张量共享内存，步幅为 0 就说明了
+# 这一点。`repeat` 的参数是沿每个维度复制几份，而不是目标大小，而且会真正复制数据：对形状为
+# (3, 1) 的张量调用 `x.repeat(3, 4)`，得到的形状是 (9, 4)。
+
+# %%
+from recipes.shape_ops import expand_to, move_dim
+
+x = torch.tensor([[1], [2], [3]])
+expanded = expand_to(x, 3, 4)
+print(expanded)
+print(expanded.stride(), x.repeat(1, 4).stride())
+print(x.repeat(3, 4).shape)
+
+# %% [markdown] lang="en"
+# Because the positions of a row share one memory cell, writing one element changes the whole row
+# and `x` with it, and an in-place operation on the whole view is refused. Write into a `repeat`
+# copy (or `expand(...).clone()`) instead. `expand_to` says which dimension cannot be stretched.
+
+# %% [markdown] lang="zh"
+# 由于同一行的各个位置共享同一个内存单元，写入一个元素会改变整行，`x` 也随之改变；对整个视图
+# 做原地操作则会被拒绝。需要写入时，请使用 `repeat` 得到的副本（或 `expand(...).clone()`）。
+# `expand_to` 会指出哪个维度无法拉伸。
+
+# %% raises=["RuntimeError", "ValueError"]
+expanded[0, 0] = 100
+print(expanded[0], x[0])
+try:
+    expanded.add_(1)
+except RuntimeError as err:
+    print(f"{type(err).__name__}: {err}")
+try:
+    expand_to(x, 4, 4)
+except ValueError as err:
+    print(f"{type(err).__name__}: {err}")
+
+# %% [markdown] lang="en"
+# `move_dim(t, source, destination)` (`torch.movedim`) takes one dimension out and puts it back at
+# a new position, the others keeping their order: channels first (N, C, H, W) to channels last
+# (N, H, W, C) is `move_dim(images, 1, -1)`. `transpose(1, -1)` swaps two dimensions instead, and
+# so also swaps height and width.
+
+# %% [markdown] lang="zh"
+# `move_dim(t, source, destination)`（即 `torch.movedim`）把一个维度取出来放到新的位置，其余维度
+# 保持原来的顺序：把通道在前的 (N, C, H, W) 变成通道在后的 (N, H, W, C)，写作
+# `move_dim(images, 1, -1)`。`transpose(1, -1)` 则是交换两个维度，因此还会把高和宽对调。
+
+# %%
+images = torch.zeros(8, 3, 32, 64)
+print(move_dim(images, 1, -1).shape)
+print(images.transpose(1, -1).shape)
+print(torch.equal(move_dim(images, 1, -1), images.permute(0, 2, 3, 1)))
