@@ -63,8 +63,8 @@ def _atomic_save(obj: object, path: Path) -> Path:
 def save_weights(model: nn.Module, path: str | os.PathLike[str]) -> Path:
     """Save `model.state_dict()` (its parameters and buffers, by name) to `path`; return the path.
 
-    Commonly gotten wrong: `torch.save(model)` pickles the class itself, so the file needs your code
-    to load, and `torch.load` refuses it by default since PyTorch 2.6 (`weights_only=True`).
+    Commonly gotten wrong: `torch.save(model)` pickles the object, which names its class, so the
+    file needs your code to load, and `torch.load` refuses it by default since PyTorch 2.6.
 
     Examples:
         >>> import tempfile

@@ -55,7 +55,7 @@ folder = Path(workdir.name)
 # ## What a `state_dict` holds
 #
 # `model.state_dict()` maps each name to a tensor: the parameters, and also the *buffers*, such as
-# BatchNorm's running mean and variance, which are learned during training but are not parameters.
+# BatchNorm's running mean and variance, which change during training but are not parameters.
 # The names come from the attributes that hold the layers.
 
 # %% [markdown] lang="zh"
@@ -115,16 +115,17 @@ print(path.name, torch.equal(predict(model, x), predict(again, x)))
 # ## `weights_only`: why `torch.save(model)` no longer loads
 #
 # A `.pt` file is a pickle, and unpickling can run arbitrary code. Since PyTorch 2.6,
-# `torch.load` defaults to `weights_only=True`, which rebuilds only tensors, numbers, strings and
-# plain containers. A whole model saved with `torch.save(model)` contains its class, so loading it
-# fails. The error is long; its key line names the class. `read_checkpoint` says what to do.
+# `torch.load` defaults to `weights_only=True`, which rebuilds tensors and plain data (numbers,
+# strings, lists, dicts and a few PyTorch types such as `torch.Size`) and refuses any other class.
+# A whole model saved with `torch.save(model)` refers to its class, so loading it fails. The error is long; its key line names the class. `read_checkpoint` says what to do.
 
 # %% [markdown] lang="zh"
 # ## `weights_only`：为什么 `torch.save(model)` 保存的文件不能直接加载了
 #
 # `.pt` 文件是一个 pickle，而反序列化 pickle 可能执行任意代码。从 PyTorch 2.6 起，`torch.load`
-# 默认使用 `weights_only=True`，只重建张量、数字、字符串和普通容器。用 `torch.save(model)`
-# 保存的整个模型包含它的类，所以加载会失败。这条报错很长，关键的一行指出了是哪个类。
+# 默认使用 `weights_only=True`，只重建张量和普通数据（数字、字符串、列表、字典，以及 `torch.Size`
+# 等少数 PyTorch 类型），拒绝其他任何类。用 `torch.save(model)` 保存的整个模型引用了它的类，
+# 所以加载会失败。这条报错很长，关键的一行指出了是哪个类。
 # `read_checkpoint` 则直接说明该怎么做。
 
 # %% raises=["UnpicklingError", "ValueError"]

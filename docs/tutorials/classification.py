@@ -258,7 +258,8 @@ print(f"accuracy {accuracy_from_logits(eval_logits, y_val):.3f}, inference tenso
 # `train_classifier` is the same loop (Adam, `model.train()` per epoch, validation under
 # `model.eval()` and `torch.inference_mode()`), with `classification_loss` choosing the loss.
 # With one output column it trains with `BCEWithLogitsLoss`, so the float 0/1 labels of
-# `make_classification_data` work as they are. The classes overlap, so no model reaches 100%.
+# `make_classification_data` work as they are. The classes overlap, so even a good model gets some
+# validation points wrong.
 
 # %% [markdown] lang="zh"
 # ## 用工具函数做二分类
@@ -266,7 +267,7 @@ print(f"accuracy {accuracy_from_logits(eval_logits, y_val):.3f}, inference tenso
 # `train_classifier` 就是同一个循环（Adam，每轮先 `model.train()`，验证时用 `model.eval()` 和
 # `torch.inference_mode()`），由 `classification_loss` 选择损失函数。模型只有一列输出时，
 # 它用 `BCEWithLogitsLoss` 训练，所以 `make_classification_data` 给出的 0/1 浮点标签可以直接使用。
-# 两个类别互相重叠，任何模型都达不到 100%。
+# 两个类别互相重叠，所以即使是好的模型，也会把一些验证集的点分错。
 
 # %%
 Xb, yb = make_classification_data(n_samples=400, class_sep=0.8, random_state=0)
