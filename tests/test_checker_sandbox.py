@@ -223,5 +223,8 @@ def test_kernel_cannot_see_the_host(tmp_path):
                       sandbox=Sandbox(LIMITS, writable=[scratch])) as kernel:
         res = kernel.run("import os\nprint(os.environ['HOME'], sorted(os.listdir('/proc'))[:1], "
                          f"os.path.exists({str(secret)!r}), os.path.exists({str(scratch)!r}))")
+        # multiprocessing's locks (DataLoader workers) need a writable /dev/shm
+        shared = kernel.run("import multiprocessing\nprint(multiprocessing.Lock().acquire())")
     # pid 1 is the sandbox's init: no process of the host is in sight
     assert res.text.split() == ["/home/sandbox", "['1']", "False", "True"]
+    assert (shared.status, shared.text) == ("ok", "True\n")

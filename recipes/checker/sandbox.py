@@ -211,8 +211,11 @@ class Sandbox:
         for dev in sorted(Path("/dev").glob("nvidia*")):  # a GPU stays usable
             args.extend(["--dev-bind", str(dev), str(dev)])
         size = str(4 * self.limits.file_size)  # room for a few files of the largest size
-        args.extend(["--perms", "1777", "--size", size, "--tmpfs", "/tmp"])
-        made.add(Path("/tmp"))
+        # Shared memory (multiprocessing's locks, DataLoader workers) must be writable by the
+        # kernel's user, which bwrap's /dev/shm is not when it runs as root.
+        for tmp in ("/tmp", "/dev/shm"):
+            args.extend(["--perms", "1777", "--size", size, "--tmpfs", tmp])
+            made.add(Path(tmp))
         parents(Path(HOME))
         args.extend(["--perms", "0777", "--size", size, "--tmpfs", HOME])
         fonts = _font_cache()
