@@ -125,7 +125,8 @@ def _python_paths() -> tuple[Path, ...]:
 def _font_cache() -> Path | None:
     """The newest font list matplotlib cached on the host, if any (it holds only font paths)."""
     folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "matplotlib"
-    found = sorted(folder.glob("fontlist-v*.json"), key=lambda p: p.stat().st_mtime)
+    found = sorted((p for p in folder.glob("fontlist-v*.json") if os.access(p, os.R_OK)),
+                   key=lambda p: p.stat().st_mtime)
     return found[-1] if found else None
 
 
