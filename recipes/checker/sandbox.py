@@ -316,6 +316,7 @@ def unavailable() -> str | None:
             "(e.g. docker run --security-opt seccomp=unconfined)")
     if os.getuid() == 0:
         hint = (f"as root the kernel runs as nobody (uid {NOBODY}), which must be able to read "
-                f"{sys.executable} and its libraries")
+                f"{sys.executable} and its libraries; in a container, bwrap also needs the "
+                "right to create namespaces (e.g. docker run --security-opt seccomp=unconfined)")
     return (f"the sandbox did not start: {detail[0]}; {hint}; or pass --no-sandbox to run the "
             "tutorials' code with all your permissions")
