@@ -271,12 +271,13 @@ def test_machine_dependent_sources():
         "device = 'cuda' if torch.cuda.is_available() else 'cpu'\n"
         "x = torch.ones(2).to(device)\n"
         "print(x)\n"
-        "print(x.shape, x.device)\n"
+        "print(x.shape)\n"
+        "print(x.device, x.is_cuda)\n"
         "print(os.getcwd(), platform.python_version())\n"
         "start = time.perf_counter()\n"
         "print(f'{time.perf_counter() - start:.4f} s')\n"
-    ) == [set(), {"env"}, {"env"}, {"device"}, {"placed"}, {"placed"}, {"placed"}, {"env"},
-          {"env"}, {"env"}]
+    ) == [set(), {"env"}, {"env"}, {"device"}, {"placed"}, {"placed"}, set(), {"device"},
+          {"env"}, {"env"}, {"env"}]
 
 
 def test_a_path_or_time_passed_to_a_call_leaves_no_trace_in_its_result():

@@ -355,8 +355,10 @@ class Nondeterminism:
                     if id(node) in structural:
                         # a shape is neither random nor placed; a device is where it was placed
                         families -= {"random", "uninit", "id"}
-                        if structural[id(node)] not in _DEVICE_ATTRS:
+                        if "placed" in families:
                             families.discard("placed")
+                            if structural[id(node)] in _DEVICE_ATTRS:
+                                families.add("device")  # x.device, x.is_cuda: the machine's
                     found |= families - {"env"} if id(node) in passed else families
             elif isinstance(node, ast.Attribute) and _ENV_VALUES.match(self._resolve(node)):
                 found.add("env")
