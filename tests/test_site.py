@@ -277,6 +277,16 @@ x.grad is None
 # %%
 # ends in an expression silenced on purpose
 x.grad;
+# %%
+# defines a function that catches
+def parse(text):
+    try:
+        return int(text)
+    except ValueError:
+        return None
+# %%
+# calls a function of an earlier cell that catches
+print(parse("one"))
 """
 
 
@@ -316,6 +326,11 @@ def _messages(log: str, cell: str) -> list[str]:
         ),
         ("prints nothing", "code cell 7 of tutorial 'broken' calls print() but showed no output"),
         (
+            "calls a function of an earlier cell that catches",
+            "code cell 12 of tutorial 'broken' raised and caught ValueError without declaring it: "
+            'add raises="ValueError" to its `# %%` line if the cell demonstrates it',
+        ),
+        (
             "ends in an expression that shows nothing",
             "code cell 8 of tutorial 'broken' ends in the expression `x.grad` but showed no output",
         ),
@@ -335,10 +350,11 @@ def test_strict_build_fails_on_a_broken_promise(guarded_build, cell: str, expect
         "declared a base class of what was raised",
         "ends in an expression that is shown",
         "ends in an expression silenced on purpose",
+        "defines a function that catches",
     ],
 )
 def test_strict_build_accepts_a_cell_that_keeps_its_promise(guarded_build, cell: str) -> None:
     returncode, log = guarded_build
-    assert "tutorial broken: 10 code cells executed" in log, log[-3000:]
+    assert "tutorial broken: 12 code cells executed" in log, log[-3000:]
     assert _messages(log, cell) == []
 

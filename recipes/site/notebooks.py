@@ -65,14 +65,19 @@ def __torch_recipes_watch_raised():
     # A caught exception leaves no trace in a cell's outputs, so the build asks the interpreter:
     # while a cell runs, the frames of notebook code (the cell and functions defined in cells,
     # never library code) report every exception raised in them, caught or not. StopIteration and
-    # friends are how loops and generators end, not errors.
+    # friends are how loops and generators end, not errors. Tracing slows Python calls about
+    # twofold, so only cells that can catch are traced: those with a `try`, and every cell after
+    # one that defined a function or class with a `try` inside.
+    import ast
     import json
     import sys
     from IPython import get_ipython
 
     shell = get_ipython()
-    current, last = [], []
+    current, last, catching_definitions = [], [], []
     endings = (StopIteration, StopAsyncIteration, GeneratorExit)
+    tries = (ast.Try, getattr(ast, "TryStar", ast.Try))
+    definitions = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
     def in_frame(frame, event, arg):
         if event == "exception" and not issubclass(arg[0], endings):
@@ -84,9 +89,22 @@ def __torch_recipes_watch_raised():
     def on_call(frame, event, arg):
         return in_frame if frame.f_globals is shell.user_global_ns else None
 
-    def start(*_args):
+    def can_catch(source):
+        try:
+            nodes = list(ast.walk(ast.parse(source)))
+        except SyntaxError:  # IPython syntax such as magics: watch it to be safe
+            return True
+        for node in nodes:
+            if isinstance(node, definitions) and any(
+                isinstance(inner, tries) for inner in ast.walk(node)
+            ):
+                catching_definitions.append(node.name)
+        return bool(catching_definitions) or any(isinstance(node, tries) for node in nodes)
+
+    def start(info):
         current.clear()
-        sys.settrace(on_call)
+        if can_catch(info.raw_cell):
+            sys.settrace(on_call)
 
     def stop(*_args):
         sys.settrace(None)
