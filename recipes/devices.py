@@ -313,10 +313,10 @@ def pick_accelerator(index: int | None = None) -> torch.device:
         device(type='...')
         >>> torch.ones(2, device=device).device.type == device.type
         True
-        >>> pick_accelerator(index=99)
+        >>> pick_accelerator(index="cuda:0")
         Traceback (most recent call last):
         ...
-        ValueError: expected an accelerator index in [0, ...), got 99...
+        TypeError: expected index to be an int or None, got str
     """
     if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
         raise TypeError(f"expected index to be an int or None, got {type(index).__name__}")
