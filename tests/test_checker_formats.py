@@ -48,7 +48,8 @@ def _output_lines(name: str) -> set[int]:
 
 
 ALL = ["rst_en.rst", "rst_zh.rst", "gallery_en.py", "gallery_zh.py", "myst_en.md", "myst_zh.md",
-       "html_en.html", "html_zh.html", "text_en.txt", "text_zh.txt"]
+       "html_en.html", "html_zh.html", "text_en.txt", "text_zh.txt", "text_gutter_zh.txt",
+       "text_toolbar_en.txt"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -394,3 +395,103 @@ def test_text_bare_notebook_prompts_are_chrome():
     doc = parse_source(page, "nb.txt", "text")
     assert [b.line_map for b in doc.blocks] == [[2, 3]]
     assert [(c.line, c.text) for c in doc.claims] == [(5, "tensor([0, 1, 2])")]
+
+
+def test_text_zh_line_number_gutters_are_not_code():
+    # numbers prefixed to each line (the code keeps its indentation after them), a column of
+    # bare numbers before the code or after it; printed numbers and numbered output stay output
+    assert _blocks("text_gutter_zh.txt") == [
+        ("code", [4, 5, 6, 7, 8]),
+        ("code", [19, 20, 21, 22]),
+        ("code", [28, 29]),
+        ("code", [35, 36]),
+        ("code", [47]),
+    ]
+    doc = parse_file(FORMATS / "text_gutter_zh.txt")
+    assert doc.blocks[0].source.split("\n")[3] == "    x = x * 2"
+    assert _claims("text_gutter_zh.txt") == [
+        (11, "output-block", "tensor([4., 4.])"),
+        (24, "output-block", "tensor([8., 8.])"),
+        (29, "comment", "tensor(8.)"),
+        (37, "output-block", "1\n2\n3"),
+        (49, "output-block", "IndexError: index 5 is out of bounds for dimension 0 with size 2"),
+    ]
+    assert not _code_lines("text_gutter_zh.txt") & {30, 31, 42, 43}
+
+
+def test_text_en_copy_toolbars_open_reprs_and_printed_names():
+    assert _blocks("text_toolbar_en.txt") == [
+        ("code", [4, 5, 6, 7, 8]),
+        ("code", [16, 17]),
+        ("code", [23, 24]),
+        ("code", [26]),  # "w.dtype torch.float32" when the code prints no names: as before
+        ("code", [29]),
+        ("code", list(range(36, 47))),
+    ]
+    doc = parse_file(FORMATS / "text_toolbar_en.txt")
+    # a gutter of unpadded numbers: the separator after each number is fixed, not the column
+    assert doc.blocks[-1].source.split("\n")[9:] == ["    print(z)", "print(z.sum())"]
+    claims = _claims("text_toolbar_en.txt")
+    assert [(line, kind) for line, kind, _ in claims] == [
+        (10, "output-block"), (19, "output-block"), (26, "comment"), (31, "output-block"),
+        (47, "output-block"),
+    ]
+    assert claims[0][2].split("\n")[-1] == ")"
+    assert claims[1][2] == "weight torch.Size([3, 2])\nbias torch.Size([3])"
+    assert claims[3][2].split("\n")[2] == "net(torch.ones(3))"
+    assert claims[4][2] == "tensor(6.)"
+
+
+@pytest.mark.parametrize("page, code", [
+    ("x = torch.ones(2)\nprint(x)\n输出：<__main__.C object at 0x7f00>\n", [[1, 2]]),
+    # a full-width ＃ typed where a comment starts: still a line of code (that fails to run)
+    ("one = torch.ones(1, 4)\nprint(one.shape)   ＃ torch.Size([1, 4])\n好的。\n", [[1, 2]]),
+    ('s = "＃ 不是注释"\nprint(s)\n', [[1, 2]]),
+])
+def test_text_inline_label_values_and_full_width_hash(page, code):
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == code
+    if "输出" in page:
+        assert [(c.line, c.kind) for c in doc.claims] == [(3, "output-block")]
+
+
+def test_text_old_variable_repr_after_a_marker_is_output():
+    page = ("y = x * 3\nprint(y)\n\n运行结果：\nVariable containing:\n 3\n 3\n"
+            "[torch.FloatTensor of size 2]\n\nz = y + 1\n")
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == [[1, 2], [10]]
+    assert [(c.line, c.text.split("\n")[-1]) for c in doc.claims] == [
+        (5, "[torch.FloatTensor of size 2]")
+    ]
+
+
+def test_text_zh_copy_toolbar_ends_output_and_is_never_output():
+    page = ("python 代码解读复制代码\nx = torch.arange(3)\nprint(x.sum())\n运行结果：\n3\n"
+            "python 代码解读复制代码\ny = x * 2\nprint(y)\n")
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == [[2, 3], [7, 8]]
+    assert [(c.line, c.text) for c in doc.claims] == [(5, "3")]
+
+
+@pytest.mark.parametrize("page, code, claims", [
+    # what a loop printed with its counter, not a numbered listing
+    ("for k, m in enumerate(net, 1):\n    print(k, m)\n\n输出如下：\n1 Linear(in_features=2, "
+     "out_features=3, bias=True)\n2 ReLU()\n", [[1, 2]], [5]),
+    ("t = torch.ones(2)\nfor e in range(1, 3):\n    print(e, t.sum())\n\n"
+     "1 tensor(2.)\n2 tensor(2.)\n", [[1, 2, 3]], []),
+    # numbers printed by the block right above are its output, not the next block's gutter
+    ('print(*range(1, 3), sep="\\n")\n1\n2\nx = torch.ones(2)\nprint(x)\n', [[1], [4, 5]], [2]),
+])
+def test_text_numbered_output_is_not_a_numbered_listing(page, code, claims):
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == code
+    assert [c.line for c in doc.claims] == claims
+
+
+def test_text_traceback_after_a_marker_stays_output():
+    page = ('x = torch.ones(3)\nx.view(2, 2)\nOutput:\nTraceback (most recent call last):\n'
+            '  File "<stdin>", line 1, in <module>\n    x.view(2, 2)\n    ^^^^^^^^^^^^\n'
+            "RuntimeError: shape '[2, 2]' is invalid for input of size 3\n")
+    doc = parse_source(page, "p.txt", "text")
+    assert [b.line_map for b in doc.blocks] == [[1, 2]]
+    assert [(c.line, c.text.count("\n")) for c in doc.claims] == [(4, 4)]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 from dataclasses import dataclass, field
 
 from recipes.checker.model import Block, Document
 from recipes.checker.parse.blocks import Builder
-from recipes.checker.parse.markers import SHELL_LINE, is_error_marker
+from recipes.checker.parse.markers import SHELL_LINE, inline_output, is_error_marker
 from recipes.checker.parse.textcode import (
     CJK_RE,
     ScanState,
@@ -16,6 +17,7 @@ from recipes.checker.parse.textcode import (
     is_repr_line,
     is_value_line,
     line_kind,
+    open_depth,
     output_run,
     parse_line,
     reindent,
@@ -30,6 +32,19 @@ _IN_PROMPT = re.compile(r"^\s*In\s*\[\s*\d*\s*\]:\s?(.*)$")
 _CONT_PROMPT = re.compile(r"^\s*\.{3,}:\s?(.*)$")
 _OUT_PROMPT = re.compile(r"^\s*Out\s*\[\s*\d*\s*\]:\s*(.*)$")
 _NUMBERED_LINE = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
+# A listing copied with its line-number gutter: ``1  import torch`` / ``10         print(x)``, the
+# code keeping its own indentation after the number; a blank code line is the number alone.
+_GUTTER_LINE = re.compile(r"^(\s*(\d{1,3})(?:\s*[|│]|[.:])?)(?:(\s+)(.*))?$")
+# The toolbar a code box shows, copied with the code: ``python 代码解读复制代码`` (掘金),
+# ``复制代码``, ``代码块``, ``Copy code``, ``python复制``, ``Plain Text``, a language name alone.
+_TOOL_WORDS = r"(?:代码解读|复制代码|代码块|复制|copy(?:\s+code)?|copied!?)"
+_LANGUAGES = (r"(?:python3?|py|ipython3?|pycon|bash|shell|sh|console|plain\s*text|plaintext|text"
+              r"|txt|json|yaml|c\+\+|cpp|javascript|js|markdown|sql)")
+_TOOLBAR = re.compile(
+    rf"^(?:{_LANGUAGES}\s*(?:{_TOOL_WORDS}\s*)+|(?:{_TOOL_WORDS}\s*)+"
+    r"|(?:python3?|ipython3?|pycon|bash|console|plain\s*text|plaintext|cpp|c\+\+|javascript))$",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -45,8 +60,12 @@ class _Region:
     claims: list[tuple[int, str, str]] = field(default_factory=list)
 
 
-def _output_text_line(line: str) -> tuple[bool, str, bool]:
-    """(is output, the output part, ends the output block) for a line after a marker."""
+def _output_text_line(line: str, names_printed: bool = False) -> tuple[bool, str, bool]:
+    """(is output, the output part, ends the output block) for a line after a marker.
+
+    ``names_printed``: the code above prints a name beside a value (``print(name, p.shape)``),
+    so ``fc1.weight torch.Size([8, 4])`` is a printed line, not a statement and its output.
+    """
     stripped = line.strip()
     if not stripped:
         return False, "", True
@@ -59,7 +78,9 @@ def _output_text_line(line: str) -> tuple[bool, str, bool]:
     if is_repr_line(body):
         # an exception line is the last line a traceback prints
         return True, body, glued is not None or re.match(r"^[A-Z]\w*(?:Error|Exception):", body)
-    if _clearly_code(body) or _english_prose(body):
+    if (_clearly_code(body) and not (names_printed and _name_and_value(body))) or _english_prose(
+        body
+    ):
         return False, "", True  # the marker announced output, but code came first
     if re.search(r"[。，、；！？]", body) or SHELL_LINE.match(body):
         return False, "", True
@@ -69,6 +90,59 @@ def _output_text_line(line: str) -> tuple[bool, str, bool]:
     if len(body) <= 30 and cjk <= len(body) // 2:
         return True, body, glued is not None
     return False, "", True
+
+
+def _name_and_value(line: str) -> bool:
+    """A printed name and its value (``fc1.weight torch.Size([8, 4])``, ``lr 0.01``)."""
+    split = split_code_output(line)
+    if split is None or split[2] is not None:
+        return False
+    name = split[0]
+    return re.fullmatch(r"[A-Za-z_]\w*(?:\.\w+)*", name) is not None and not keyword.iskeyword(name)
+
+
+def _prints_names(block: Block | None) -> bool:
+    """Whether a code block prints several things on one line (``print(name, p.shape)``)."""
+    if block is None or block.kind != "code" or block.tree is None:
+        return False
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+        and len(node.args) >= 2
+        for node in ast.walk(block.tree)
+    )
+
+
+def _marker_output(b: Builder, lines: list[str], i: int) -> tuple[int, list[str]]:
+    """The output lines announced by a marker, from line ``i``: ``(end, lines)``.
+
+    A repr whose brackets are open (``MLP(`` ... ``)``) runs on until they close, and a
+    traceback's source line under its ``File "..."`` line is output too.
+    """
+    names_printed = _prints_names(b.blocks[-1] if b.blocks else None)
+    j, out_lines, depth, after_file = i, [], 0, False
+    while j < len(lines):
+        stripped = lines[j].strip()
+        if _TOOLBAR.match(stripped):
+            break  # the next code box begins
+        if stripped and (depth > 0 or after_file or re.fullmatch(r"[\^~]+", stripped)):
+            head, glued = cut_glue(stripped)
+            out_lines.append(head)
+            depth += open_depth(head)
+            after_file = False
+            j += 1
+            if glued is not None:
+                break
+            continue
+        ok, part, ends = _output_text_line(lines[j], names_printed)
+        if not ok:
+            break
+        out_lines.append(part)
+        depth = max(open_depth(part), 0)
+        after_file = re.match(r'^File "[^"]*", line \d+', part) is not None
+        j += 1
+        if ends:
+            break
+    return j, out_lines
 
 
 def _english_prose(line: str) -> bool:
@@ -143,21 +217,32 @@ def read(text: str, file: str) -> Document:
         if prompt is not None:
             i = _read_prompt(b, lines, i, prompt)
             continue
-        if b.marker:
-            j, out_lines = i, []
-            while j < n:
-                ok, part, ends = _output_text_line(lines[j])
-                if not ok:
-                    break
-                out_lines.append(part)
-                j += 1
-                if ends:
-                    break
+        if _TOOLBAR.match(stripped):  # a code box's toolbar: neither prose nor code
+            i += 1
+            continue
+        if b.marker and _numbered_region(lines, i) is None:
+            j, out_lines = _marker_output(b, lines, i)
             if out_lines:
                 b.output(out_lines, i + 1, labelled=False)
                 i = j
                 continue
             b.marker = False
+        shown = inline_output(stripped)
+        if shown is not None and (is_repr_line(shown) or is_value_line(shown)):
+            b.marker = True  # "输出：<__main__.Config object at 0x...>": a label and its value
+            b.output([shown], i + 1, labelled=True)
+            i += 1
+            continue
+        gutter = _bare_gutter(lines, i)
+        if gutter and _gutter_after(b, i, gutter):
+            i += gutter  # the line-number column of the listing above, copied after it
+            continue
+        if gutter and not (b.adjacent and b.blocks and _shows_value(b.blocks[-1])):
+            region = _gutter_code(lines, i, gutter)
+            if region is not None:
+                _code(b, region)
+                i = region.end
+                continue
         if is_repr_line(stripped) or (b.adjacent and is_value_line(stripped)
                                        and _shows_value(b.blocks[-1])):
             # printed output pasted under its code, as a notebook shows it: never code
@@ -242,21 +327,38 @@ def _shows_value(block: Block) -> bool:
 
 
 def _numbered_region(lines: list[str], i: int) -> _Region | None:
-    """A listing that kept its line numbers, one per line: ``1. w = ...`` / ``2. loss = ...``."""
-    first = _NUMBERED_LINE.match(lines[i])
-    if first is None or first.group(1) != "1":
+    """A listing that kept its line numbers, one per line: ``1. w = ...`` / ``2. loss = ...``, or
+    a line-number gutter copied with the code (``1  import torch``, ``10         print(x)``).
+
+    Where the code kept its indentation after the number it is kept; the gutter is either a
+    fixed column (numbers padded to one width) or a fixed separator after each number, and the
+    reading that parses wins. A block that lost its indentation is re-indented.
+    """
+    first = _GUTTER_LINE.match(lines[i])
+    if first is None or first.group(2) != "1" or not (first.group(4) or "").strip():
         return None
-    body: list[str] = []
+    rows: list[tuple[int, int, str]] = []  # (gutter width, separator width, code)
     j = i
     while j < len(lines):
-        m = _NUMBERED_LINE.match(lines[j])
-        if m is None or int(m.group(1)) != len(body) + 1:
+        m = _GUTTER_LINE.match(lines[j].rstrip())
+        if m is None or int(m.group(2)) != len(rows) + 1:
             break
-        body.append(m.group(2))
+        rows.append((len(m.group(1)), len(m.group(3) or ""), m.group(4) or ""))
         j += 1
-    kinds = [line_kind(ln) for ln in body if not ln.startswith("#")]
+    while rows and not rows[-1][2].strip():
+        rows.pop()
+        j -= 1
+    body = [code for _, _, code in rows]
+    kinds = [line_kind(ln) for ln in body if ln.strip() and not ln.startswith("#")]
     strong = sum(k in ("strong", "broken") for k in kinds)
-    if len(body) < 2 or strong < 2 or strong * 2 < len(kinds):
+    if not kinds or strong < min(2, len(kinds)) or strong * 2 < len(kinds):
+        return None
+    if any(is_repr_line(ln) or is_value_line(ln) for ln in body) or all(
+        _printed_value(ln) for ln in body if ln.strip()
+    ):
+        return None  # "1 tensor(0.5000)", "2 ReLU()": numbered output (what a loop printed)
+    punct = not first.group(1).strip().isdigit()
+    if len(body) == 1 and (punct or kinds[0] is None):
         return None
     region = _Region(i, j, [])
     for row, ln in enumerate(body, start=1):
@@ -265,9 +367,79 @@ def _numbered_region(lines: list[str], i: int) -> _Region | None:
             ln = split[0]
             region.claims.append((row, split[1], _claim_kind(ln)))
         region.lines.append(ln)
-    if any(ln.rstrip().endswith(":") for ln in region.lines):
+    indents = _gutter_indents(rows)
+    if any(indents):
+        region.lines = [" " * k + ln if ln.strip() else "" for k, ln in zip(indents, region.lines)]
+    elif any(ln.rstrip().endswith(":") for ln in region.lines):
         region.lines = reindent(region.lines)
     return region
+
+
+def _printed_value(line: str) -> bool:
+    """A line that reads as a printed value: a literal or a constructor of literals
+    (``ReLU()``, ``Linear(in_features=2, out_features=3, bias=True)``)."""
+    tree = parse_line(line)
+    if tree is None or len(tree.body) != 1 or not isinstance(tree.body[0], ast.Expr):
+        return False
+    return _literal(tree.body[0].value)
+
+
+def _gutter_indents(rows: list[tuple[int, int, str]]) -> list[int]:
+    """Each code line's indentation under a line-number gutter (0 for a blank line)."""
+    code_rows = [(w, sep) for w, sep, code in rows if code.strip()]
+    column = min(w + sep for w, sep in code_rows)
+    least = min(sep for _, sep in code_rows)
+    fixed_column = [w + sep - column if code.strip() else 0 for w, sep, code in rows]
+    fixed_sep = [sep - least if code.strip() else 0 for w, sep, code in rows]
+    if fixed_column == fixed_sep:
+        return fixed_column
+    for indents in (fixed_column, fixed_sep):
+        source = "\n".join(" " * k + code for k, (_, _, code) in zip(indents, rows))
+        try:
+            ast.parse(source)
+        except SyntaxError:
+            continue
+        return indents
+    return fixed_column
+
+
+def _bare_gutter(lines: list[str], i: int) -> int:
+    """The length of a run of bare line numbers ``1``, ``2``, ... ``n`` from line ``i`` (n >= 2),
+    as a code box's number column is copied; 0 when there is none."""
+    n = 0
+    while i + n < len(lines) and lines[i + n].strip() == str(n + 1):
+        n += 1
+    return n if n >= 2 else 0
+
+
+def _gutter_after(b: Builder, i: int, n: int) -> bool:
+    """Whether the ``n`` bare numbers at line ``i`` number the code block right above, line for
+    line: the gutter copied after the code (as CSDN's number column is)."""
+    block = b.blocks[-1] if b.blocks else None
+    if block is None or block.kind != "code" or not b.adjacent or not block.line_map:
+        return False
+    last = block.line_map[-1]
+    return last == i and last - block.line + 1 == n
+
+
+def _gutter_code(lines: list[str], i: int, n: int) -> _Region | None:
+    """The code numbered by the ``n`` bare numbers at line ``i``: the ``n`` lines after them."""
+    k = i + n
+    if k < len(lines) and not lines[k].strip():
+        k += 1
+    if k >= len(lines) or not _starts_region(lines, k):
+        return None
+    region = _text_region(lines, k)
+    if region is not None and region.end - k == n:
+        return region
+    span = lines[k : k + n]
+    if len(span) < n or not span[-1].strip():
+        return None
+    for ln in span:
+        text = ln.strip()
+        if text and not text.startswith("#") and line_kind(ln) is None and not ln[:1].isspace():
+            return None
+    return _Region(k, k + n, list(span))
 
 
 def _maybe_flat(stripped: str) -> bool:
@@ -426,6 +598,8 @@ def _text_region(lines: list[str], i: int) -> _Region | None:
             break
         if re.match(r"^\s*(`{3,}|~{3,})", raw) or SHELL_LINE.match(stripped):
             break
+        if _TOOLBAR.match(stripped) or (stripped == "1" and _bare_gutter(lines, j) == j - i):
+            break  # the next code box's toolbar, or this listing's number column
         if out and _ends_on_output(stripped, out):
             break
         if stripped.startswith("#"):

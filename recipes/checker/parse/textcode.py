@@ -24,6 +24,7 @@ __all__ = [
     "is_repr_line",
     "is_value_line",
     "line_kind",
+    "open_depth",
     "output_run",
     "parse_line",
     "split_code_output",
@@ -182,7 +183,7 @@ def line_kind(line: str, state: ScanState | None = None) -> str | None:
     Weak code parses but could be prose or maths (``w=10``, ``PyTorch``, ``squeeze / unsqueeze``):
     it may continue a block but never starts one. Broken code looks like code but does not parse.
     """
-    text = line.strip()
+    text = _fullwidth_comment_cut(line.strip(), state)
     if not text or text.startswith("#"):
         return None
     code, _ = _code_only(text, state)
@@ -206,6 +207,23 @@ def line_kind(line: str, state: ScanState | None = None) -> str | None:
             return "weak"
         return "strong"
     return "weak"
+
+
+def _fullwidth_comment_cut(text: str, state: ScanState | None = None) -> str:
+    """``text`` up to a full-width ``＃`` typed where a comment starts (``f(x)   ＃ 3``).
+
+    Python rejects the character, so the line still fails to run; but it is a line of code
+    with a comment, not prose, and is read as such.
+    """
+    if "＃" not in text:
+        return text
+    sc = scan(text, state)
+    for k, ch in enumerate(text):
+        if sc.comment is not None and k >= sc.comment:
+            break
+        if ch == "＃" and sc.code_mask[k] and (k == 0 or text[k - 1].isspace()):
+            return text[:k].rstrip()
+    return text
 
 
 _HEADING_WORDS = re.compile(
@@ -280,7 +298,8 @@ def cut_glue(text: str, keep: tuple[str, ...] = (), *, code: bool = False) -> tu
 
 # Only an interpreter writes these: a tensor's repr, an exception line, an object's address.
 _REPR_LINE = re.compile(
-    r"^(?:tensor\(|array\(|torch\.Size\(|Parameter containing:|device\(type="
+    r"^(?:tensor\(|array\(|torch\.Size\(|Parameter containing:|Variable containing:|device\(type="
+    r"|\[torch\.(?:cuda\.)?\w*Tensor of size [\dx]+(?: \(GPU \d+\))?\]$"
     r"|Traceback \(most recent call last\)|[A-Z]\w*(?:Error|Exception|Warning|Interrupt)(?::\s|$)"
     r"|<[\w.]+ object at 0x|<\w+Backward\d*[ >]"
     r"|torch\.(?:float|int|uint|bool|complex|bfloat|half|double|long|short|cfloat|cdouble)\d*$)"
@@ -333,7 +352,8 @@ def is_value_line(text: str) -> bool:
     return bool(_NUMBER_SEQ.match(stripped)) and any(ch.isdigit() for ch in stripped)
 
 
-def _open_depth(text: str) -> int:
+def open_depth(text: str) -> int:
+    """How many brackets ``text`` leaves open (negative when it closes more than it opens)."""
     depth = 0
     for ch in text:
         if ch in "([{":
@@ -364,7 +384,7 @@ def output_run(lines: list[str], start: int) -> tuple[int, list[str], str | None
             break
         head, glued = cut_glue(stripped)
         out.append(head if glued is not None else raw)
-        depth += _open_depth(head)
+        depth += open_depth(head)
         j += 1
         if glued is not None:
             return j, out, glued
@@ -422,7 +442,7 @@ def _printed(tail: str, value: ast.expr) -> bool:
         if isinstance(value, ast.Attribute):
             return bool(re.fullmatch(r"(?:True|False|None|cuda|cpu|mps)(?::\d+)?", first))
         return True
-    if _open_depth(first) > 0 and re.match(r"^[\[(]+\s*-?\d[\d.eE+\-]*,", first):
+    if open_depth(first) > 0 and re.match(r"^[\[(]+\s*-?\d[\d.eE+\-]*,", first):
         return True  # the first row of a printed matrix, continued on the next lines
     func = value.func if isinstance(value, ast.Call) else None
     if isinstance(func, ast.Name) and func.id == "print":
