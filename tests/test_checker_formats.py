@@ -495,3 +495,16 @@ def test_text_traceback_after_a_marker_stays_output():
     doc = parse_source(page, "p.txt", "text")
     assert [b.line_map for b in doc.blocks] == [[1, 2]]
     assert [(c.line, c.text.count("\n")) for c in doc.claims] == [(4, 4)]
+
+
+@pytest.mark.parametrize("line, toolbar", [
+    ("python 代码解读复制代码", True), ("csharp 复制代码", True), ("复制代码", True),
+    ("代码块", True), ("Copy code", True), ("python复制", True), ("Plain Text", True),
+    ("python", True), ("JavaScript Copy code", True),
+    ("x.copy", False), ("deep copy", False), ("Python 3.8", False), ("text", False),
+    ("Copy the code below:", False),
+])
+def test_text_copy_toolbars(line, toolbar):
+    from recipes.checker.parse.text import _TOOLBAR
+
+    assert bool(_TOOLBAR.match(line)) is toolbar

@@ -37,11 +37,13 @@ _NUMBERED_LINE = re.compile(r"^\s*(\d{1,3})\.\s+(\S.*)$")
 _GUTTER_LINE = re.compile(r"^(\s*(\d{1,3})(?:\s*[|│]|[.:])?)(?:(\s+)(.*))?$")
 # The toolbar a code box shows, copied with the code: ``python 代码解读复制代码`` (掘金),
 # ``复制代码``, ``代码块``, ``Copy code``, ``python复制``, ``Plain Text``, a language name alone.
-_TOOL_WORDS = r"(?:代码解读|复制代码|代码块|复制|copy(?:\s+code)?|copied!?)"
+_CJK_TOOLS = r"(?:代码解读|复制代码|代码块|复制)"
+_EN_TOOLS = r"(?:copy(?:\s+code)?|copied!?)"
 _LANGUAGES = (r"(?:python3?|py|ipython3?|pycon|bash|shell|sh|console|plain\s*text|plaintext|text"
               r"|txt|json|yaml|c\+\+|cpp|javascript|js|markdown|sql)")
 _TOOLBAR = re.compile(
-    rf"^(?:{_LANGUAGES}\s*(?:{_TOOL_WORDS}\s*)+|(?:{_TOOL_WORDS}\s*)+"
+    rf"^(?:[A-Za-z][\w+#-]{{0,19}}(?:\s*{_CJK_TOOLS})+|[A-Za-z][\w+#-]{{0,19}}\s+copy\s+code"
+    rf"|{_LANGUAGES}\s+{_EN_TOOLS}|(?:{_CJK_TOOLS}|{_EN_TOOLS})(?:\s*(?:{_CJK_TOOLS}|{_EN_TOOLS}))*"
     r"|(?:python3?|ipython3?|pycon|bash|console|plain\s*text|plaintext|cpp|c\+\+|javascript))$",
     re.IGNORECASE,
 )
