@@ -4,25 +4,31 @@ Output is told from code by where it stands and how it is labelled, never by whe
 (``tensor([5.])`` parses): an output fence (no language, ``text``, ``output``, ``console``) right
 after a code fence; any block after a marker line ("Output:", "输出："); a block indented by four
 spaces right after a code fence (Jupyter's Markdown export); a ``>`` quote right after a code
-fence; ``Out[3]:`` in an IPython transcript; the wanted output of a ``>>>`` session.
+fence; ``Out[3]:`` in an IPython transcript; the wanted output of a ``>>>`` session; notedown's
+``{.json .output}`` fence of stored notebook outputs (Dive into Deep Learning).
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
+import json
 import re
 from dataclasses import dataclass
 
 from recipes.checker.model import Document, Unrun
 from recipes.checker.parse.blocks import Builder, looks_like_output, looks_like_python
 from recipes.checker.parse.markers import SHELL_CELL, SHELL_LINE, inline_output
+from recipes.checker.parse.notebook import output_claims
 
 _PY_LANGS = {"python", "py", "python3", "py3", "ipython", "ipython3", "pycon", "pyodide"}
 _OUT_LANGS = {"text", "txt", "output", "out", "console", "plaintext", "plain", "none",
               "result", "stdout", "log", "shell-session", "pytb"}
 _MAGIC = re.compile(r"^\s*[%!]")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)\}?.*$")
+# notedown's Markdown (Dive into Deep Learning): a cell's stored outputs as a JSON list in a
+# fence of class ``output`` (```` ```{.json .output n=31} ````) right after its input fence.
+_NOTEDOWN_OUTPUT = re.compile(r"^\s*(?:`{3,}|~{3,})\s*\{[^}]*\.output\b[^}]*\}\s*$")
 _QUOTE = re.compile(r"^ {0,3}>")
 _IN_PROMPT = re.compile(r"^In\s*\[\d*\]:\s?(.*)$")
 _CONTINUATION = re.compile(r"^\s*\.\.\.+:\s?(.*)$")
@@ -54,13 +60,33 @@ def read(text: str, file: str) -> Document:
     i = 0
     fence_indent = 0
     prev_blank = True
+    other_tab = False  # the last fence was another framework's d2l tab: its outputs go with it
     while i < len(lines):
         line = lines[i]
         # an indented block right after a fenced one is measured from the fence's indentation
         base = fence_indent if b.adjacent else 0
         if fence := _FENCE.match(line):
             region = _fenced(lines, i, fence)
-            _fence_region(b, region, fence.group(3).lower())
+            stored = _stored_outputs(region.lines) if _NOTEDOWN_OUTPUT.match(line) else None
+            lang = fence.group(3).lower()
+            skip, other_tab = other_tab, False
+            if stored is not None:
+                if not skip:
+                    _notedown_outputs(b, region, stored)
+            elif lang in _PY_LANGS and (tab := _d2l_tab(region)) is not None:
+                other_tab = not tab
+                first = region.lines[0].strip()
+                if tab:  # the %%tab line is d2lbook's, not a magic the kernel knows
+                    body = [("# " + first) if first.startswith("%") else first]
+                    _fence_region(b, _Region(body + region.lines[1:], region.first, region.end),
+                                  lang)
+                else:
+                    why = ("d2l's framework selection" if _D2L_SELECT.match(first)
+                           else "another framework's tab (d2l)")
+                    b.unrun.append(Unrun(region.first, first, why + ", not run"))
+                    b.prose("x")
+            else:
+                _fence_region(b, region, lang)
             fence_indent = len(fence.group(1))
         elif prev_blank and _indented(line, base):
             region = _indented_region(lines, i, base)
@@ -214,6 +240,87 @@ def _fence_region(b: Builder, region: _Region, lang: str) -> None:
         b.marker = False
 
 
+# d2l's multi-framework source: ``%%tab pytorch`` (``#@tab pytorch`` in older books) opens a
+# cell written for the frameworks named; ``%load_ext d2lbook.tab`` selects them.
+_D2L_TAB = re.compile(r"^\s*(?:%%tab|#\s*@tab)\s+(\S.*)$")
+_D2L_SELECT = re.compile(r"^\s*(?:%load_ext\s+d2lbook\.tab|tab\.interact_select\(.*\))\s*$")
+
+
+def _d2l_tab(region: _Region) -> bool | None:
+    """For a fence that opens with a d2l tab line: whether it is PyTorch's (or all frameworks');
+    ``None`` when the fence is no d2l tab. The fence that selects the frameworks is no one's."""
+    body = region.lines
+    if body and all(_D2L_SELECT.match(ln) for ln in body if ln.strip()):
+        return False
+    tab = _D2L_TAB.match(body[0]) if body else None
+    if tab is None:
+        return None
+    names = set(re.split(r"[\s,]+", tab.group(1).strip().lower()))
+    return bool(names & {"pytorch", "torch", "all"})
+
+
+def _stored_outputs(body: list[str]) -> list[dict] | None:
+    """The nbformat outputs a notedown output fence holds, or ``None`` when it holds none."""
+    try:
+        outputs = json.loads("\n".join(body))
+    except ValueError:
+        return None
+    if not isinstance(outputs, list) or not all(
+        isinstance(out, dict) and "output_type" in out for out in outputs
+    ):
+        return None
+    return outputs
+
+
+_TEXT_KEY = re.compile(r'^\s*"(?:text|text/plain|ename|evalue|traceback)"\s*:')
+
+
+def _notedown_outputs(b: Builder, region: _Region, outputs: list[dict]) -> None:
+    """A notedown output fence: one claim per stored output that shows text, as a notebook's
+    (stderr and pictures are no claims), about the input fence right before it. The first
+    output starts on the fence's first line; a later one on the line where its text starts."""
+    b.display = "ipython"  # the outputs are what a Jupyter kernel displayed
+    target = b.blocks[-1] if b.blocks and b.adjacent else None
+    claims = output_claims(b.file, None, target.line if target else 0, outputs)
+    if target is None or target.kind != "code":
+        for claim in claims:
+            b.orphan(claim.text or claim.expect_error or "", region.first,
+                     "stored outputs not right after an input fence")
+        b.prose("x")
+        return
+    starts = _object_rows(region.lines)
+    for claim in claims:
+        k = (claim.output or 1) - 1
+        row = 0
+        if k > 0 and k < len(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else len(region.lines)
+            row = next((r for r in range(starts[k], end) if _TEXT_KEY.match(region.lines[r])),
+                       starts[k])
+        claim.line = region.first + row
+        target.claims.append(claim)
+    b.marker = b.adjacent = False
+
+
+def _object_rows(body: list[str]) -> list[int]:
+    """The row where each top-level object of a JSON list opens."""
+    rows: list[int] = []
+    depth, quoted, escaped = 0, False, False
+    for r, line in enumerate(body):
+        for ch in line:
+            if quoted:
+                quoted = not (ch == '"' and not escaped)
+                escaped = ch == "\\" and not escaped
+            elif ch == '"':
+                quoted, escaped = True, False
+            elif ch in "[{":
+                depth += 1
+                if depth == 2 and ch == "{":
+                    rows.append(r)
+            elif ch in "]}":
+                depth -= 1
+    return rows
+
+
 def _shows_output(b: Builder, body: list[str]) -> bool:
     """Whether a fence labelled Python holds output: reprs only, or, announced or right after
     code, text that is not Python at all (``Epoch 1 loss 0.25``)."""
@@ -246,7 +353,7 @@ def _unlabelled(b: Builder, region: _Region, *, after_code_is_output: bool) -> N
     ending in "prints:" or "输出：" also introduces the code that prints.
     """
     body = region.lines
-    output_like = looks_like_output(body)
+    output_like = looks_like_output(body) or _echoes_prints(b, body)
     announced = b.marker and (output_like or not looks_like_python(body))
     if announced or (b.adjacent and (output_like or after_code_is_output)):
         b.output(body, region.first, labelled=True)
@@ -256,6 +363,27 @@ def _unlabelled(b: Builder, region: _Region, *, after_code_is_output: bool) -> N
         b.code(body, region.first)
     else:
         b.prose("x")
+
+
+def _echoes_prints(b: Builder, body: list[str]) -> bool:
+    """Whether every line of ``body`` starts with a label the last code block prints
+    (``print(f"loss = {loss:.4f}")`` then ``loss = 31.1613``): output that happens to parse."""
+    tree = b.blocks[-1].tree if b.blocks else None
+    if tree is None:
+        return False
+    labels = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "print" and node.args):
+            first = node.args[0]
+            if isinstance(first, ast.JoinedStr) and first.values:
+                first = first.values[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                label = first.value.split("\n")[0].strip()
+                if len(label) >= 2 and not label.isidentifier():
+                    labels.add(label)
+    rows = [ln.strip() for ln in body if ln.strip()]
+    return bool(rows and labels) and all(row.startswith(tuple(labels)) for row in rows)
 
 
 def _indented_block(b: Builder, region: _Region) -> None:

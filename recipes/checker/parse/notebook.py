@@ -49,7 +49,7 @@ def read(text: str, file: str) -> Document:
     return doc
 
 
-def output_claims(file: str, cell: int, code_line: int, outputs: list[dict]) -> list[Claim]:
+def output_claims(file: str, cell: int | None, code_line: int, outputs: list[dict]) -> list[Claim]:
     """One claim per stored output that shows text: its 1-based index among all the cell's
     outputs (stderr and images counted, never claimed) and its channel."""
     claims = []
