@@ -7,11 +7,22 @@ from __future__ import annotations
 
 import re
 
+# A marker may hedge ("输出结果类似：", "结果大概是：", "The output looks like this:") and carry
+# a remark in brackets ("输出（你的结果会不同）：", "Output (yours will differ):").
+_REMARK = r"(?:\s*(?:\([^()]{1,40}\)|（[^（）]{1,40}）))?"
+_HEDGE = (
+    r"(?:如下(?:图|所示)?|为|是|类似(?:于|如下)?|大概(?:是|为|如下)|大致(?:是|为|如下)|大约是"
+    r"|应该(?:是|为|如下)|可能(?:是|为|如下)|会是"
+    r"|(?:(?:is|was|will be|should be|looks?|will look|should look|would look)"
+    r"(?:\s+(?:something\s+)?like)?(?:\s+(?:this|so))?)\b)"
+)
 _MARKER_LINE = re.compile(
     r"(?:运行结果|输出结果|执行结果|打印结果|结果如下|结果为|结果|输出如下|输出为|输出|得到|报错信息|报错|"
     r"错误信息|异常信息|\berror message|\btraceback|\braises|"
-    r"\boutputs?|\bprints|\bresults?|\bout(?:\[\d+\])?|\bgives|\bwe get)"
-    r"\s*(?:如下|为|是|(?:is|was|will be|should be|looks like)\b)?\s*(?:\.txt)?\s*[:：]\s*$",
+    r"\boutputs?|\bprints|\bresults?|\bout(?:\[\d+\])?|\bgives|\bwe get"
+    r"|\b(?:you|we)(?:\s+(?:should|will|would|might|may)|'ll)?\s+see(?:\s+something\s+like"
+    r"|\s+output\s+like)?(?:\s+this)?)"
+    rf"{_REMARK}\s*{_HEDGE}?{_REMARK}\s*(?:\.txt)?\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _SHORT_MARKER = re.compile(
