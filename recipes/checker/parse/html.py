@@ -1,4 +1,5 @@
-"""Saved HTML pages: code in ``<pre>`` (and multi-line ``<code>``), and the output shown after it.
+"""Saved HTML pages: code in ``<pre>`` (and multi-line ``<code>``, and ``<div>`` s that are code
+blocks without a ``<pre>``: runoob's ``hl-main``, SyntaxHighlighter), and the output after it.
 
 Where a ``<pre>`` sits says what it is: inside a Jupyter export's input area (classic nbconvert
 ``div.input_area``, JupyterLab ``jp-InputArea``), a highlighted Python block (``language-python``,
@@ -25,7 +26,16 @@ _PROSE_BREAK = {"p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "sec
                 "th", "dt", "dd", "blockquote", "table", "ul", "ol"}
 # Text that is chrome, not content: prompts, line-number gutters, copy buttons.
 _CHROME = re.compile(r"\b(?:\w*prompt\w*|linenos?|linenodiv|lineno|copybtn|copy-button"
-                     r"|headerlink)\b", re.IGNORECASE)
+                     r"|headerlink|gutter)\b", re.IGNORECASE)
+# A ``<div>`` that is itself a code block, its lines highlighted with ``<span>`` s or ``<div
+# class="line">`` s and no ``<pre>``: runoob's ``hl-main``, SyntaxHighlighter, pandoc's
+# ``sourceCode``. Only a whole class name counts (``code-explanation`` is prose), and only text
+# that reads as code or output (a note styled ``highlight`` stays prose).
+_CODE_DIV = re.compile(
+    r"^(?:hl-main|highlight|code|sourceCode|sourcecode|syntaxhighlighter|codehilite|prettyprint"
+    r"|code-?block|example_code)$"
+)
+_LINE_BREAK = {"div", "p", "tr", "li"}
 _CELL = re.compile(r"\b(?:code_cell|jp-CodeCell|nbinput|jupyter_cell|cell)\b")
 # Containers that hold one output, or a block in a language that is not Python; on the element
 # itself, a plainer class says it too (``<pre class="output">``).
@@ -55,6 +65,7 @@ class _Pre:
     own: str  # classes of the element and its ``<code>``
     context: str  # classes of every enclosing element, and its data-mime-type
     cell: int | None  # the enclosing notebook cell, if any
+    container: bool = False  # a ``<div>`` holding code as highlighted text, not a ``<pre>``
 
 
 class _HTMLCollector(HTMLParser):
@@ -67,6 +78,7 @@ class _HTMLCollector(HTMLParser):
         self._next_id = 0
         self._pre: _Pre | None = None
         self._pre_tag = ""
+        self._pre_id = -1  # the element whose end closes the block
         self._buf: list[str] = []
         self._prose: list[str] = []
         self._prose_line = 1
@@ -86,13 +98,21 @@ class _HTMLCollector(HTMLParser):
             return
         if tag in _VOID:
             return
-        if self._pre is None and (tag == "pre" or tag == "code"):
+        if self._pre is not None and self._pre.container and tag == "pre" \
+                and not "".join(self._buf).strip():
+            self._pre = None  # the <div> only wraps a <pre> (pygments): the <pre> is the block
+        if self._pre is None and (tag in ("pre", "code") or (
+                tag == "div" and any(_CODE_DIV.match(c) for c in classes.split()))):
             self._flush_prose()
             cell = next((eid for _, c, eid in reversed(self._stack) if _CELL.search(c)), None)
-            self._pre = _Pre("", 0, classes, self._context(), cell)
-            self._pre_tag, self._buf = tag, []
+            self._pre = _Pre("", 0, classes, self._context(), cell, container=tag == "div")
+            self._pre_tag, self._pre_id, self._buf = tag, self._next_id, []
         elif self._pre is not None and tag == "code":
             self._pre.own += " " + classes
+        elif self._pre is not None and self._pre.container and tag in _LINE_BREAK:
+            text = "".join(self._buf)
+            if text.strip() and not text.endswith("\n"):
+                self._buf.append("\n")  # one <div class="line"> per line of code
         elif self._pre is None and tag in _PROSE_BREAK:
             self._flush_prose()
         self._stack.append((tag, classes, self._next_id))
@@ -101,10 +121,13 @@ class _HTMLCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _VOID or not any(t == tag for t, _, _ in self._stack):
             return
+        closed = []
         while self._stack:
-            if self._stack.pop()[0] == tag:
+            popped, _, eid = self._stack.pop()
+            closed.append(eid)
+            if popped == tag:
                 break
-        if self._pre is not None and tag == self._pre_tag:
+        if self._pre is not None and self._pre_id in closed:
             self._end_pre()
         elif self._pre is None and tag in _PROSE_BREAK:
             self._flush_prose()
@@ -113,6 +136,10 @@ class _HTMLCollector(HTMLParser):
         if self._skipping():
             return
         if self._pre is not None:
+            if self._pre.container and not "".join(self._buf).strip():
+                if not data.strip():
+                    return  # the markup's own indentation before the first line of code
+                self._buf = []
             if not self._pre.line:
                 line = self.getpos()[0]
                 if not "".join(self._buf) and data.startswith("\n"):
@@ -136,6 +163,13 @@ class _HTMLCollector(HTMLParser):
             return
         if not text.strip():
             return  # a prompt's <pre> (nbsphinx's "[3]:"), whose text is chrome
+        if pre.container:
+            text = text.replace("\xa0", " ")
+            lines = text.rstrip("\n").split("\n")
+            if not (looks_like_python(lines) or looks_like_output(lines)):
+                self._prose.append(text)  # a box styled like code that holds prose
+                self._flush_prose()
+                return
         pre.text, pre.line = text, pre.line or self.getpos()[0]
         self.items.append(pre)
 
