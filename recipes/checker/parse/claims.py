@@ -45,6 +45,15 @@ _DTYPE_NAME = re.compile(r"^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|complex(?:6
                          r"|bfloat16)$")  # NumPy prints a dtype by its bare name
 _STRICT_START = re.compile(r"^(?:tensor\(|torch\.Size\(|array\(|\[\s*[-\d\[])(?:.*[)\]])?$")
 _ANNOTATION = re.compile(r"\s*\((?:=|≈|~|i\.e\.|即|e\.g\.)[^)]*\)\s*$")
+_CJK_STOPS = set("，。；：、！？")  # full-width punctuation that ends a value before a remark
+# "3c² = 12.0", "f(2) = tensor(4.)": a value named by what it computes, after one "="
+_EQUATION = re.compile(r"^[^=<>!\s][^=<>!]{0,24}?\s*=\s*(?P<value>[^=].*)$")
+# "即 cos(1)，约 0.54": an approximate value at the end of a remark
+_APPROX_TAIL = re.compile(
+    r"(?:[，,；;：:]\s*|\s)(?:大约|约等于|约为|约|近似为|≈|about|approx(?:imately|\.)?|roughly)"
+    r"\s*[:：=]?\s*(?P<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*[。.]?$",
+    re.I,
+)
 _POINTER = re.compile(r"\s+(?:<-+|←)(?:\s.*)?$")  # "tensor([1]) <- look here": the note is cut
 # An exception as Python shows it last in a traceback: ``ValueError: ...``,
 # ``torch.OutOfMemoryError: ...``; warnings are printed, never raised, so they are not here.
@@ -103,6 +112,11 @@ def _cut_annotation(text: str, literals: tuple[str, ...]) -> str:
         elif depth == 0 and CJK_RE.match(ch) and i > 0:
             rest = text[i:].strip()
             if not any(rest[:2] in lit for lit in literals if lit):
+                if ch in _CJK_STOPS:
+                    text = text[:i]  # "None，还没有反向传播": the value, then a remark
+                    break
+                if is_values(text[:i]) and re.search(r"\d", rest):
+                    return ""  # "0 到 1 之间取 5 个点": numbers inside a sentence
                 if text[i - 1].isalnum():
                     return ""  # "0轴第一个": a number inside prose, not an output
                 text = text[:i]
@@ -129,6 +143,27 @@ def _looks_like_output(text: str, literals: tuple[str, ...], strict: bool) -> bo
         or DEVICE_NAME.match(text)
         or _DTYPE_NAME.match(text)
         or _PRINTED.match(text)
+        or _printed_items(text)
+    )
+
+
+def _printed_items(text: str) -> bool:
+    """Whether text is what ``print(a, b, c)`` writes: two or more values and reprs separated by
+    spaces (``2 12 torch.Size([3, 4])``), each a number, a constant or a bracketed repr."""
+    items, depth, start = [], 0, 0
+    for i, ch in enumerate(text + " "):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == " " and depth == 0:
+            if text[start:i]:
+                items.append(text[start:i])
+            start = i + 1
+    return len(items) >= 2 and depth == 0 and all(
+        VALUES_LINE.match(item) or (_STRICT_START.match(item) and item.endswith((")", "]")))
+        or DEVICE_NAME.match(item)
+        for item in items
     )
 
 
@@ -172,6 +207,8 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
         text = text[lead.end() :]
     elif lead := _CJK_LEAD.match(text):
         return _balanced_prefix(text[lead.end() :])
+    elif not strict and (eq := _EQUATION.match(text)) and _equated(eq, literals):
+        text = eq.group("value")
     cut = _cut_annotation(text, literals)
     if strict and cut != text.split(" #")[0].rstrip():
         return None  # a value followed by prose describes an argument, not the output
@@ -181,6 +218,14 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
     if marker and text and not has_cjk(text) and not strict:
         return text
     return None
+
+
+def _equated(eq: re.Match[str], literals: tuple[str, ...]) -> bool:
+    """Whether "3c² = 12.0" names a value on the right, not more of a formula (``2x + 3``), and
+    is no output itself (``tensor([1.], device='cpu')``: the ``=`` is inside a repr)."""
+    left = eq.string[: eq.start("value")]
+    return not _unbalanced(left) and "'" not in left and '"' not in left and _looks_like_output(
+        _cut_annotation(eq.group("value").strip(), literals), (), False)
 
 
 def _error_claim(text: str) -> str | None:
@@ -205,6 +250,9 @@ def approximation(comment: str) -> str | None:
         text = text[marker.end() :].strip()
     word = _APPROX_WORD.match(text)
     suffix = _APPROX_SUFFIX.search(text)
+    tail = _APPROX_TAIL.search(text)
+    if tail and not word and not suffix:
+        return tail.group("value")  # "即 cos(1)，约 0.54"
     if word:
         text = text[word.end() :]
     elif suffix:
