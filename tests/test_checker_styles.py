@@ -636,3 +636,168 @@ def test_output_as_a_plain_paragraph_zh():
     assert _claims("paragraph_zh.md") == [
         (10, "output-block", "tensor(6)"), (15, "output-block", "tensor(1.5000)")]
     assert _blocks("paragraph_zh.md") == [4, 13]
+
+
+# ---------------------------------------------------------------------------------------------
+# notedown Markdown (Dive into Deep Learning): stored outputs in a {.json .output} fence
+# ---------------------------------------------------------------------------------------------
+
+
+def test_notedown_output_fences_en():
+    doc = _doc("notedown_en.md")
+    # stdout and the displayed value are claims; stderr and the figure are not; a later output
+    # starts on the line of its text; a plain ```json fence is no output
+    assert [(c.line, c.kind, c.text, c.output, c.channel, c.target_line) for c in doc.claims] == [
+        (11, "notebook-output", "x: tensor([0., 1., 2., 3.])", 1, "stdout", 4),
+        (24, "notebook-output", "tensor(6.)", 3, "result", 4),
+    ]
+    assert _blocks("notedown_en.md") == [4, 34, 38]  # {.python .input} without n= is code too
+    assert doc.display == "ipython" and doc.orphans == []
+
+
+def test_notedown_output_fences_zh():
+    doc = _doc("notedown_zh.md")
+    assert [(c.line, c.text, c.channel) for c in doc.claims] == [(9, "torch.Size([2])", "result")]
+    assert _blocks("notedown_zh.md") == [4]  # the {.json .output} fence holding a dict is prose
+
+
+def test_notedown_framework_tabs_en():
+    doc = _doc("notedown_tabs_en.md")
+    # only PyTorch's tab (or all frameworks') runs; mxnet's output goes unclaimed with its code
+    assert [(b.line, b.source.split("\n")[0]) for b in doc.blocks] == [
+        (28, "# %%tab pytorch"), (48, "#@tab all")]
+    assert [(c.line, c.text, c.target_line) for c in doc.claims] == [(35, "tensor([0, 1, 2])", 28)]
+    assert [(u.line, u.text) for u in doc.unrun] == [
+        (4, "%load_ext d2lbook.tab"), (9, "%%tab mxnet")]
+    assert doc.orphans == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Hedged markers, comment claims inside prose, bare "..." continuations, cell magics
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "marker"),
+    [("输出结果类似：", True), ("输出类似于：", True), ("运行结果如下图：", True),
+     ("结果大概是：", True), ("输出（你的结果会不同）：", True),
+     ("The output looks like this:", True), ("You should see something like:", True),
+     ("which gives:", True), ("Output (yours will differ):", True),
+     # a sentence that merely contains "output" or 输出 announces nothing
+     ("The output of the first layer feeds the second:", False),
+     ("This layer outputs a tensor of shape (N, 10):", False),
+     ("输出层的维度如下：", False), ("You should see that the loss decreases as follows:", False),
+     ("Let us look at the output of this function:", False)],
+)
+def test_hedged_markers(line, marker):
+    assert is_marker(line) is marker
+
+
+@pytest.mark.parametrize(
+    ("comment", "claim"),
+    [("# None，还没有反向传播", "None"), ("# True，因为 requires_grad=True", "True"),
+     ("# tensor([1, 2])；第一行", "tensor([1, 2])"), ("# 3c² = 12.0", "12.0"),
+     ("# loss = tensor(0.25)", "tensor(0.25)"), ("# 2 12 torch.Size([3, 4])", "2 12 torch.Size([3, 4])"),
+     ("# tensor([1., 1.], device='cuda:0')", "tensor([1., 1.], device='cuda:0')"),
+     # prose stays prose
+     ("# dy/dx = 2x + 3", None), ("# 0 到 1 之间均匀取 5 个点", None), ("# 第二行，共 4 列", None),
+     ("# 步长为 3 的等差序列", None), ("# a == b", None), ("# 2 means two", None),
+     ("# lr = 0.01 is the learning rate", None)],
+)
+def test_comment_claims_inside_prose(comment, claim):
+    assert claim_text(comment) == claim
+
+
+def test_approximate_value_at_the_end_of_a_remark():
+    assert approximation("# 即 cos(1)，约 0.54") == "0.54"
+    assert approximation("# i.e. cos(1), about 0.54") == "0.54"
+    assert approximation("# 循环约 100 次") is None  # the value is not the end of the remark
+    assert approximation("# 耗时约 0.5 秒") is None
+
+
+def test_session_with_bare_continuation_en():
+    doc = _doc("session_bare_en.md")
+    assert [b.syntax_error for b in doc.blocks] == [None]
+    assert _claims("session_bare_en.md") == [(8, "doctest", "1\n5"), (15, "doctest", "3")]
+
+
+def test_session_with_bare_continuation_zh():
+    # a bare "..." after a def closes it; the output after the next >>> starts its own line
+    assert _claims("session_bare_zh.md") == [
+        (9, "doctest", "tensor([2, 4])"), (11, "doctest", "省略了很多行")]
+
+
+def test_python_cell_magic_keeps_a_syntax_tree():
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    nb = new_notebook(cells=[
+        new_code_cell("%%time\nwith torch.no_grad():\n    y = x * 2\ny.sum()",
+                      outputs=[new_output("stream", name="stdout", text="CPU times: 1 ms\n")]),
+        new_code_cell("%%writefile helper.py\nthis is not python\n"),
+        new_code_cell("plt.plot(x)", outputs=[
+            new_output("execute_result", data={"text/plain": "[<matplotlib.lines.Line2D at 0x7c>]"},
+                       execution_count=3),
+            new_output("display_data", data={"image/png": "", "text/plain": "<Figure>"})]),
+    ])
+    doc = parse_source(nbformat.writes(nb), "n.ipynb", "notebook")
+    assert [(b.cell, b.syntax_error, b.tree is not None) for b in doc.blocks] == [
+        (1, None, True), (2, None, True), (3, None, True)]
+    assert [(c.cell, c.output, c.channel) for c in doc.claims] == [
+        (1, 1, "stdout"), (3, 1, "result")]  # the figure is a picture, not a claim
+    assert transform_magics("%%time\nx = 1\ny\n").split("\n") == ["# %%time", "x = 1", "y", ""]
+
+
+# ---------------------------------------------------------------------------------------------
+# Code blocks without <pre> (runoob, SyntaxHighlighter); output shown in gallery text blocks
+# ---------------------------------------------------------------------------------------------
+
+FORMATS = Path(__file__).parent / "fixtures" / "checker" / "formats"
+
+
+def test_html_code_divs_without_pre_zh():
+    doc = parse_file(FORMATS / "html_runoob_zh.html")
+    assert [(b.line_map, b.source) for b in doc.blocks] == [
+        ([8, 9, 10, 11], "import torch\n\na = torch.ones(2)\nprint(a)"),  # div.hl-main
+        ([19, 20], "r = torch.rand(2)\nprint(r)"),  # pre.prettyprint
+        ([27, 28], "b = torch.zeros(3)\nprint(b.shape)  # torch.Size([3])"),  # one div per line
+    ]
+    # the prose styled div.highlight and div.code-explanation are neither code nor output
+    assert [(c.line, c.kind, c.text, c.target_line) for c in doc.claims] == [
+        (15, "output-block", "tensor([1., 1.])", 8),
+        (24, "output-block", "tensor([0.1763, 0.9052])", 19),  # after 输出结果类似：
+        (28, "comment", "torch.Size([3])", 28),
+    ]
+    assert doc.orphans == []
+
+
+def test_html_prose_div_styled_as_code_stays_prose():
+    page = ('<p>Note</p>\n<div class="highlight">Remember to call model.eval() first.</div>\n'
+            '<div class="code">x = 1\nprint(x)</div>\n<p>Output:</p>\n<pre>1</pre>\n')
+    doc = parse_source(page, "p.html", "html")
+    assert [(b.line, b.source) for b in doc.blocks] == [(3, "x = 1\nprint(x)")]
+    assert [(c.line, c.text) for c in doc.claims] == [(6, "1")]
+
+
+@pytest.mark.parametrize(
+    ("name", "claims", "blocks"),
+    [("gallery_shown_en.py", [(19, "output-block", "0\n1\n2")], [8, 31]),
+     ("gallery_shown_zh.py", [(17, "output-block", "tensor([1., 1.])")], [8, 25])],
+)
+def test_gallery_text_block_shows_output(name, claims, blocks):
+    doc = parse_file(FORMATS / name)
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == claims
+    assert [b.line for b in doc.blocks] == blocks  # code shown in the prose is never run
+    assert {c.target_line for c in doc.claims} == {8}
+
+
+def test_claim_after_a_full_width_hash_zh():
+    page = ("```python\nx = torch.ones(2)\nprint(x.shape)   ＃ torch.Size([2])\n```\n\n"
+            "```python\nprint(\"第 ＃1 行\")  # 第 ＃1 行\n```\n")
+    doc = parse_source(page, "p.md", "markdown")
+    # ＃ is no comment: the block cannot run, and the claim typed after it is still read
+    assert [b.syntax_error for b in doc.blocks] == [
+        (3, "SyntaxError: invalid character '＃' (U+FF03)"), None]
+    # inside a string ＃ is just text: that block parses and its comment claims as usual
+    assert [(c.line, c.kind, c.text) for c in doc.claims] == [
+        (3, "comment", "torch.Size([2])"), (7, "comment", "第 ＃1 行")]

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from recipes.checker.model import Block, Claim, Display, Document, Example, Orphan, Unrun
 from recipes.checker.parse.claims import (
+    claim_text,
     comment_claims,
     expected_error,
     first_row,
@@ -49,12 +50,27 @@ _REPR_TAIL = re.compile(
 )
 
 
+_CELL_MAGIC = re.compile(r"^\s*%%(\w+)")
+# Cell magics whose body is Python that the kernel runs as usual (timed, captured, profiled).
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit", "mprun",
+                       "snakeviz", "pyinstrument"}
+
+
 def transform_magics(source: str) -> str:
     """``source`` with IPython's magics and shell escapes turned into Python, line for line.
 
     Every reader and stage that parses notebook-style code calls this one function. The source
-    is returned unchanged when IPython is missing or the transform would shift lines.
+    is returned unchanged when IPython is missing or the transform would shift lines. A cell
+    magic whose body is Python (``%%time``) becomes a comment over that body; another cell
+    magic (``%%writefile``) becomes IPython's one call, padded to the cell's lines.
     """
+    lines = source.split("\n")
+    first = next((k for k, ln in enumerate(lines) if ln.strip()), None)
+    cell_magic = _CELL_MAGIC.match(lines[first]) if first is not None else None
+    if cell_magic and cell_magic.group(1) in _PYTHON_CELL_MAGICS:
+        # ``%%time``: the magic times its body, which is Python (and may hold line magics)
+        body = transform_magics("\n".join(lines[first + 1 :]))
+        return "\n".join(lines[:first] + ["# " + lines[first].strip()]) + "\n" + body
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # pragma: no cover - ipykernel brings IPython
@@ -63,6 +79,8 @@ def transform_magics(source: str) -> str:
         out = TransformerManager().transform_cell(source)
     except Exception:
         return source
+    if cell_magic:  # another language's body (``%%writefile``, ``%%html``): one call, padded
+        return out.rstrip("\n") + "\n" * max(1, source.count("\n") - out.rstrip("\n").count("\n"))
     return out if out.count("\n") >= source.count("\n") else source
 
 
@@ -117,6 +135,7 @@ def make_block(
     tree, error = _parse(transform_magics(source) if magics else source)
     if tree is None:
         block.syntax_error = (block.file_line(error[0]), error[1])
+        block.claims = _full_width_claims(block)
         return block
     block.tree = tree
     claims = comment_claims(block, tree)
@@ -128,6 +147,23 @@ def make_block(
     return block
 
 
+_FULL_WIDTH_HASH = re.compile(r"\S\s+＃(?P<comment>.*)$")
+
+
+def _full_width_claims(block: Block) -> list[Claim]:
+    """Claims typed after a full-width ``＃`` (a Chinese input method's): to Python it is no
+    comment but an invalid character, so the block cannot run and what it claims misleads."""
+    claims = []
+    for row, line in enumerate(block.source.split("\n"), start=1):
+        found = _FULL_WIDTH_HASH.search(line)
+        text = claim_text("#" + found.group("comment")) if found else None
+        if text:
+            line_no = block.file_line(row)
+            claims.append(Claim(block.file, line_no, "comment", text, line_no, stmt=row,
+                                cell=block.cell))
+    return claims
+
+
 def doctest_block(file: str, text: str, first_line: int, *, cell: int | None = None,
                   line_of: Callable[[int], int] | None = None) -> Block | None:
     """A doctest block from text holding ``>>>`` examples; lines computed from ``first_line``.
@@ -135,6 +171,7 @@ def doctest_block(file: str, text: str, first_line: int, *, cell: int | None = N
     ``line_of`` maps an offset in ``text`` (0-based line) to its tutorial line when the text is
     not contiguous in the tutorial.
     """
+    text = _bare_continuations(text)
     try:
         examples = doctest.DocTestParser().get_examples(text)
     except ValueError as err:
@@ -154,21 +191,42 @@ def doctest_block(file: str, text: str, first_line: int, *, cell: int | None = N
             line_map.append(where(ex.lineno) + k)
     block = Block(file, where(examples[0].lineno), "\n".join(source_lines), line_map,
                   kind="doctest", cell=cell)
+    rows = text.split("\n")
     for ex in examples:
-        block.examples.append(_example(block, ex, where(ex.lineno)))
+        prompts = 1  # the example's >>> and ... lines: its wanted output starts after them
+        while ex.lineno + prompts < len(rows) and _PS2.match(rows[ex.lineno + prompts]):
+            prompts += 1
+        block.examples.append(_example(block, ex, where(ex.lineno), where(ex.lineno + prompts)))
     if block.syntax_error is None:
         block.tree, _ = _parse(block.source)
     return block
 
 
-def _example(block: Block, ex: doctest.Example, line: int) -> Example:
+_SESSION_SOURCE = re.compile(r"^(\s*)(?:>>>|\.\.\.)(?: |$)")
+
+
+def _bare_continuations(text: str) -> str:
+    """A session whose empty continuation line lost its trailing space (``...`` closing a
+    ``for`` loop, as copied from a terminal): doctest wants ``... ``. A bare ``...`` right after
+    a ``>>>`` or ``...`` line is the prompt, not output elided."""
+    lines = text.split("\n")
+    for k in range(1, len(lines)):
+        prev = _SESSION_SOURCE.match(lines[k - 1])
+        if prev and lines[k].strip() == "..." and lines[k].startswith(prev.group(1) + "..."):
+            lines[k] = lines[k].rstrip() + " "
+    return "\n".join(lines)
+
+
+_PS2 = re.compile(r"^\s*\.\.\.(?: |$)")
+
+
+def _example(block: Block, ex: doctest.Example, line: int, want_line: int) -> Example:
     """One doctest example with the claim its wanted output makes; a syntax error is noted."""
     _, error = _parse(ex.source)
     if error is not None and block.syntax_error is None:
         block.syntax_error = (line + error[0] - 1, error[1])
     claim = None
     if ex.want or ex.exc_msg:
-        want_line = line + ex.source.count("\n")
         expect = ex.exc_msg.strip() if ex.exc_msg is not None else None
         claim = Claim(block.file, want_line, "doctest", ex.want.rstrip("\n"), line,
                       cell=block.cell, expect_error=expect)
