@@ -81,7 +81,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
     report, in_place = root / "report.json", root / "in-place.json"
     try:
         others = sorted(str(p) for p in docs.glob("*.md") if p.name != "delete.md")
-        codes = (_check(*others, "--timeout", "20", "--json", str(report)),
+        codes = (_check(*others, "--timeout", "60", "--json", str(report)),
                  _check(str(docs / "delete.md"), "--in-place", "--json", str(in_place)))
         after = _tree(home), _tree(docs)
         try:
@@ -207,7 +207,7 @@ def test_failed_replay_is_reported_on_the_block_it_could_not_restore(tmp_path):
         "```python\nimport os\nassert not os.path.exists('seen')\nopen('seen', 'w').close()\n"
         "value = 41\n```\n\n```python\nos._exit(1)\n```\n\n```python\nprint(value + 1)  # 42\n```\n",
         str(tmp_path / "replay.md"), "markdown")
-    result = check_document(doc, timeout=20, sandbox=LIMITS)
+    result = check_document(doc, timeout=60, sandbox=LIMITS)
     first, second, third = result.blocks
     assert (first.status, first.error["ename"]) == ("error", "AssertionError")
     assert "failed when replayed" in first.error["reason"]
@@ -219,7 +219,7 @@ def test_kernel_cannot_see_the_host(tmp_path):
     scratch, secret = tmp_path / "scratch", tmp_path / "secret.txt"
     scratch.mkdir()
     secret.write_text("next to the scratch folder, not in it", encoding="utf-8")
-    with KernelRunner(timeout=20, cwd=scratch,
+    with KernelRunner(timeout=60, cwd=scratch,
                       sandbox=Sandbox(LIMITS, writable=[scratch])) as kernel:
         res = kernel.run("import os\nprint(os.environ['HOME'], sorted(os.listdir('/proc'))[:1], "
                          f"os.path.exists({str(secret)!r}), os.path.exists({str(scratch)!r}))")
