@@ -300,3 +300,22 @@ def test_the_range_a_random_call_fixes():
     assert tracker.range_of(ast.parse("b")) == RandomRange(0.0, 10.0)
     assert tracker.range_of(ast.parse("c")) == RandomRange(0.0, 5.0)
     assert tracker.range_of(ast.parse("print(d)")) is None
+
+
+def test_a_random_loss_makes_what_backward_and_the_optimizer_update_random():
+    assert _taint(
+        "import torch\nfrom torch import nn\n"
+        "torch.manual_seed(0)\n"
+        "model = nn.Linear(1, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "print(model.weight)\n"
+        "torch.seed()\n"
+        "for xb in torch.rand(4, 1):\n"
+        "    loss = (model(xb) ** 2).mean()\n"
+        "    opt.zero_grad()\n"
+        "    loss.backward()\n"
+        "    opt.step()\n"
+        "print(model.weight)\n"
+        "print(model.weight.shape)\n"
+    ) == [set(), set(), set(), set(), set(), set(), set(), {"random"}, {"random"}, set()]
+

@@ -97,6 +97,8 @@ _CUDA_ERRORS = re.compile(
     r"CUDA_HOME|nccl|cudnn",
     re.IGNORECASE,
 )
+# %time, %%timeit: their report is the clock's (the magic hides the call from the taint tracker)
+_TIMING_MAGIC = re.compile(r"^\s*%{1,2}(?:time|timeit|prun)\b", re.MULTILINE)
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
 _NO_MODULE = re.compile(r"No module named '([^']+)'")
 
@@ -628,9 +630,7 @@ def _run_block(block: Block, state: _State) -> BlockResult:
         return _syntax_result(block)
     runner, tracker = state.runner, state.tracker
     cells = plan_cells(block)
-    if cells and cells[0].tree is not None and cells[0].tree.body and isinstance(
-        cells[0].tree.body[0], (ast.Import, ast.ImportFrom)
-    ) and tracker.aliases:
+    if cells and _imports_torch_first(cells[0].tree) and "torch" in tracker.aliases.values():
         tracker.new_script()
     br = BlockResult(block, "ok")
     outputs: list[dict] = []
@@ -643,6 +643,8 @@ def _run_block(block: Block, state: _State) -> BlockResult:
     deadline = time.monotonic() + runner.timeout
     for k, cell in enumerate(cells):
         taint = tracker.visit(cell.tree) if cell.tree is not None else set()
+        if _TIMING_MAGIC.search(cell.source):
+            taint.add("env")
         block_taint |= taint
         res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1), tag=block)
         state.restored(res.replay_failures)
@@ -712,6 +714,15 @@ def _report_unrestored(state: _State, results: list[BlockResult]) -> None:
             "traceback": (err.traceback if err else "")[-4000:],
         }
     state.unrestored.clear()
+
+
+def _imports_torch_first(tree: ast.Module | None) -> bool:
+    """A block that opens by importing torch again starts a script of its own (a "full code"
+    section): seeds set before it no longer hold."""
+    first = tree.body[0] if tree is not None and tree.body else None
+    if isinstance(first, ast.Import):
+        return any(a.name.split(".")[0] == "torch" for a in first.names)
+    return isinstance(first, ast.ImportFrom) and (first.module or "").split(".")[0] == "torch"
 
 
 def _remember_failure(state: _State, cells: list[Cell], block: Block,

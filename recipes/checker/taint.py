@@ -104,6 +104,8 @@ class Nondeterminism:
         self.ranges: dict[str, RandomRange] = {}
         self.user_sources: dict[str, set[str]] = {}
         self.lazy: set[str] = set()
+        # what each name was computed from: backward() sends a random loss's taint to them
+        self.parents: dict[str, set[str]] = {}
 
     def new_script(self) -> None:
         """A block that starts with its own imports is a separate script: seeds no longer hold."""
@@ -152,6 +154,8 @@ class Nondeterminism:
         dep = self._depends(stmt)
         stored = _stored_names(stmt)
         self._record_ranges(stmt)
+        self._record_parents(stmt)
+        self._backward(stmt)
         if dep:
             # ``is_available()`` shown is the machine; a name chosen by it is a device
             chooses = self._chooses_device(stmt)
@@ -176,6 +180,38 @@ class Nondeterminism:
         value = stmt.value if isinstance(stmt, ast.Assign) else None
         return isinstance(value, ast.Call) and self._resolve(value.func).rsplit(".", 1)[-1] in (
             "DataLoader", "RandomSampler")
+
+    def _record_parents(self, stmt: ast.stmt) -> None:
+        read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
+                and isinstance(n.ctx, ast.Load)} - self.aliases.keys()
+        for name in _rebound_names(stmt):
+            self.parents[name] = read - {name}
+        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+            for arg in ast.walk(stmt.value):  # opt = SGD(model.parameters()): opt updates model
+                if isinstance(arg, ast.Name) and arg.id in read:
+                    for name in _rebound_names(stmt):
+                        self.parents[name].add(arg.id)
+
+    def _backward(self, stmt: ast.stmt) -> None:
+        """``loss.backward()`` on a random loss: the gradients, and so the parameters an
+        optimizer updates with them, are random too."""
+        for call in _calls(stmt):
+            func = call.func
+            if not (isinstance(func, ast.Attribute) and func.attr == "backward"):
+                continue
+            root = _chain_root(func.value)
+            families = self.tainted.get(root, set()) & {"random", "uninit"} if root else set()
+            if not families:
+                continue
+            seen, todo = set(), [root]
+            while todo:
+                name = todo.pop()
+                if name in seen or name in self.aliases:
+                    continue
+                seen.add(name)
+                todo.extend(self.parents.get(name, ()))
+            for name in seen:
+                self.tainted.setdefault(name, set()).update(families)
 
     def _compound(self, stmt: ast.stmt) -> set[Family]:
         """A loop, branch, ``with`` or ``try``: its header, then its body in order (a loop twice,
@@ -385,9 +421,13 @@ def _structural_reads(stmt: ast.AST) -> dict[int, str]:
     ids, with the attribute read."""
     found = {}
     for node in ast.walk(stmt):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            if node.attr in _STRUCTURAL_ATTRS or node.attr in _STRUCTURAL_METHODS:
-                found[id(node.value)] = node.attr
+        if isinstance(node, ast.Attribute) and (
+                node.attr in _STRUCTURAL_ATTRS or node.attr in _STRUCTURAL_METHODS):
+            base = node.value  # model.weight.shape: the shape of model's weight
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                found[id(base)] = node.attr
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id in ("len", "type", "isinstance") and node.args and \
                 isinstance(node.args[0], ast.Name):
@@ -463,6 +503,13 @@ def _stored_names(stmt: ast.AST) -> set[str]:
             if root:
                 names.add(root)
     return names
+
+
+def _chain_root(node: ast.AST) -> str | None:
+    """The name a chain of attributes, calls and subscripts starts from (``l.sum()`` -> l)."""
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else None
 
 
 def _rebound_names(stmt: ast.AST) -> set[str]:
