@@ -73,7 +73,7 @@ _DEVICE_CHOICE = {"torch.cuda.is_available", "torch.backends.mps.is_available",
                   "torch.accelerator.is_available", "torch.accelerator.current_accelerator"}
 # What randomness cannot change: reading these from a random tensor is checkable.
 _STRUCTURAL_ATTRS = {"shape", "dtype", "device", "ndim", "requires_grad", "is_leaf", "layout",
-                     "is_cuda", "names", "T", "mT"}
+                     "is_cuda", "names"}
 _DEVICE_ATTRS = {"device", "is_cuda", "get_device"}
 _STRUCTURAL_METHODS = {"size", "dim", "numel", "type", "is_contiguous", "stride", "nelement",
                        "element_size", "ndimension", "is_floating_point", "get_device",
@@ -106,6 +106,7 @@ class Nondeterminism:
         self.lazy: set[str] = set()
         # what each name was computed from: backward() sends a random loss's taint to them
         self.parents: dict[str, set[str]] = {}
+        self.trainable: set[str] = set()
 
     def new_script(self) -> None:
         """A block that starts with its own imports is a separate script: seeds no longer hold."""
@@ -184,13 +185,28 @@ class Nondeterminism:
     def _record_parents(self, stmt: ast.stmt) -> None:
         read = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Load)} - self.aliases.keys()
-        for name in _rebound_names(stmt):
+        rebound = _rebound_names(stmt)
+        for name in rebound:
             self.parents[name] = read - {name}
+        if any(self._makes_trainable(c) for c in _calls(stmt)):
+            self.trainable |= rebound
+        elif rebound:
+            self.trainable -= rebound
         if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
             for arg in ast.walk(stmt.value):  # opt = SGD(model.parameters()): opt updates model
                 if isinstance(arg, ast.Name) and arg.id in read:
                     for name in _rebound_names(stmt):
                         self.parents[name].add(arg.id)
+
+    def _makes_trainable(self, call: ast.Call) -> bool:
+        """A layer, a model (a class the document instantiates), an optimizer, or a tensor that
+        requires grad: what backward() and step() change."""
+        name = self._resolve(call.func)
+        last = name.rsplit(".", 1)[-1]
+        return (name.startswith("torch.nn.") and last[:1].isupper()) or \
+            name.startswith("torch.optim.") or last == "requires_grad_" or \
+            _kw_true(call, "requires_grad") or \
+            (isinstance(call.func, ast.Name) and call.func.id[:1].isupper())
 
     def _backward(self, stmt: ast.stmt) -> None:
         """``loss.backward()`` on a random loss: the gradients, and so the parameters an
@@ -210,7 +226,7 @@ class Nondeterminism:
                     continue
                 seen.add(name)
                 todo.extend(self.parents.get(name, ()))
-            for name in seen:
+            for name in seen & self.trainable:  # weights learn from it, data does not
                 self.tainted.setdefault(name, set()).update(families)
 
     def _compound(self, stmt: ast.stmt) -> set[Family]:
@@ -424,9 +440,15 @@ def _structural_reads(stmt: ast.AST) -> dict[int, str]:
         if isinstance(node, ast.Attribute) and (
                 node.attr in _STRUCTURAL_ATTRS or node.attr in _STRUCTURAL_METHODS):
             base = node.value  # model.weight.shape: the shape of model's weight
-            while isinstance(base, (ast.Attribute, ast.Subscript)):
-                base = base.value
-            if isinstance(base, ast.Name):
+            while isinstance(base, (ast.Attribute, ast.Subscript, ast.Call)):
+                if isinstance(base, ast.Call):  # next(model.parameters()).device
+                    if not (isinstance(base.func, ast.Name) and base.func.id in ("next", "iter")
+                            and base.args):
+                        break
+                    base = base.args[0]
+                else:
+                    base = base.value
+            if isinstance(base, ast.Name) and found.get(id(base)) not in _DEVICE_ATTRS:
                 found[id(base)] = node.attr
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                 node.func.id in ("len", "type", "isinstance") and node.args and \
