@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from recipes.checker.model import Block, Claim, ClaimKind
 from recipes.checker.parse.markers import DEVICE_NAME, VALUES_LINE
-from recipes.checker.parse.textcode import CJK_RE, has_cjk
+from recipes.checker.parse.textcode import CJK_RE, has_cjk, open_depth
 
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 CLAIM_MARKER = re.compile(
@@ -336,13 +336,7 @@ def _contains_print(node: ast.AST) -> bool:
 
 
 def _unbalanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-    return depth > 0
+    return open_depth(text) > 0
 
 
 def _output_comment_line(text: str) -> bool:
