@@ -34,7 +34,7 @@ from recipes.checker.parse.blocks import transform_magics
 from recipes.checker.parse.claims import first_row
 from recipes.checker.parse.notebook import output_text
 from recipes.checker.sandbox import Limits, Sandbox
-from recipes.checker.taint import Nondeterminism, RandomRange
+from recipes.checker.taint import COMPOUND, Nondeterminism, RandomRange
 from recipes.runner import CellResult, KernelRunner, ReplayFailure
 
 __all__ = [
@@ -223,14 +223,6 @@ def _find_stmt(tree: ast.Module, line: int) -> ast.stmt | None:
     return None
 
 
-def _find_stmt(tree: ast.Module, line: int) -> ast.stmt | None:
-    for node in ast.walk(tree):
-        if isinstance(node, ast.stmt) and node.lineno == line:
-            return node
-    return None
-
-
-_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
 _module_found: dict[str, bool] = {}
 
 
@@ -327,7 +319,7 @@ def plan_cells(block: Block) -> list[Cell]:
                 if isinstance(target, ast.Name):
                     source += f"\nprint({target.id})"
         expect = next((c.expect_error for c in claims if c.expect_error), None)
-        compound = any(isinstance(stmt, _COMPOUND) for stmt in _stmts)
+        compound = any(isinstance(stmt, COMPOUND) for stmt in _stmts)
         cells.append(Cell(source, a, claims, _parse(source), label, multi, expect,
                           window=compound, last=k == len(units) - 1))
     flush()
@@ -768,7 +760,7 @@ def _judge_cell(cell: Cell, text: str, taint: set[str], tracker: Nondeterminism,
 def _nested(tree: ast.Module, line: int) -> bool:
     """Whether the statement at ``line`` sits in the body of a loop, branch or handler."""
     for top in tree.body:
-        if isinstance(top, _COMPOUND) and top.lineno < line <= (top.end_lineno or top.lineno):
+        if isinstance(top, COMPOUND) and top.lineno < line <= (top.end_lineno or top.lineno):
             return True
     return False
 

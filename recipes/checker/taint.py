@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Family", "Nondeterminism", "RandomRange"]
+__all__ = ["COMPOUND", "Family", "Nondeterminism", "RandomRange"]
 
 Family = Literal["random", "uninit", "id", "env", "device", "placed"]
 
@@ -80,7 +80,8 @@ _STRUCTURAL_METHODS = {"size", "dim", "numel", "type", "is_contiguous", "stride"
                        "parameters", "named_parameters"}
 
 
-_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+# Statements that hold others: a loop, a branch, ``with``, ``try``.
+COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ class Nondeterminism:
             else:
                 self.user_sources.pop(stmt.name, None)
             return set()
-        if isinstance(stmt, _COMPOUND):
+        if isinstance(stmt, COMPOUND):
             return self._compound(stmt)
         for call in _calls(stmt):
             self._seed(call)
@@ -475,7 +476,7 @@ def _passed_to_calls(stmt: ast.AST) -> set[int]:
 
 def _shows_output(stmt: ast.stmt) -> bool:
     """A statement that can print or display: an expression, a call of print, or a block."""
-    return isinstance(stmt, (ast.Expr, *_COMPOUND)) or any(
+    return isinstance(stmt, (ast.Expr, *COMPOUND)) or any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "print"
         for n in ast.walk(stmt))
 
