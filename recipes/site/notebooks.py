@@ -26,6 +26,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
 from recipes import __version__
 from recipes.runner import CellResult, KernelRunner
@@ -39,6 +40,8 @@ __all__ = [
     "execute_tutorial",
     "recipe_modules_used",
 ]
+
+_COALESCE = CoalesceStreamsPreprocessor()
 
 LANGUAGES = ("en", "zh")
 
@@ -381,6 +384,9 @@ def build_language_notebook(
         result = execution.results[code_index]
         code_cell = nbformat.v4.new_code_cell(cell.source, execution_count=code_index + 1)
         code_cell.outputs = [nbformat.from_dict(out) for out in result["outputs"]]
+        # A print from a cell that also runs worker processes can reach the kernel as two stream
+        # messages ("text", then "\n"); a notebook front end shows them as one, and so does this.
+        _COALESCE.preprocess_cell(code_cell, {}, code_index)
         notebook.cells.append(code_cell)
         code_index += 1
     links = [f'<a href="{tutorial.name}.{lang}.ipynb" download>{_NOTEBOOK_TEXT[lang]}</a>']
