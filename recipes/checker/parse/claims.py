@@ -13,23 +13,10 @@ import tokenize
 from dataclasses import dataclass
 
 from recipes.checker.model import Block, Claim, ClaimKind
-from recipes.checker.parse.markers import DEVICE_NAME, VALUES_LINE
+from recipes.checker.parse.markers import CLAIM_MARKER, DEVICE_NAME, LEAD_WORD, VALUES_LINE
 from recipes.checker.parse.textcode import CJK_RE, has_cjk, open_depth
 
 CJK_CLASS = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
-CLAIM_MARKER = re.compile(
-    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|打印|返回|得到|显示|例如|比如|expected output"
-    r"|expected|output|out|result|prints?|returns?|gives|e\.g\.)s?(?:\[\d*\])?"
-    r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
-    re.IGNORECASE,
-)
-# A verb that introduces the value without a colon ("# returns tensor([1])", "# 输出 6"); what
-# follows must still read as output.
-_LEAD_WORD = re.compile(
-    r"^(?:returns?|gives|prints?|outputs?|shows?|yields?|evaluates to|输出为|输出是|输出|结果为"
-    r"|结果是|打印出|打印|得到|返回|等于)\s*(?=[-+\d\[(<'\"]|tensor\(|torch\.|array\(|True|False)",
-    re.IGNORECASE,
-)
 _CJK_LEAD = re.compile(f"^[{CJK_CLASS}\\s]{{1,12}}(?=tensor\\(|torch\\.Size\\(|\\(\\d+\\s*,)")
 _OUTPUT_START = re.compile(
     r"^(?:tensor\(|torch\.|array\(|Parameter containing|<class|<torch|<[A-Za-z_][^<>]*>$"
@@ -203,7 +190,7 @@ def claim_text(comment: str, literals: tuple[str, ...] = (), strict: bool = Fals
             return ""
     elif knitr:
         return text
-    elif lead := _LEAD_WORD.match(text):
+    elif lead := LEAD_WORD.match(text):
         text = text[lead.end() :]
     elif lead := _CJK_LEAD.match(text):
         return _balanced_prefix(text[lead.end() :])

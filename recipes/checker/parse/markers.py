@@ -100,3 +100,19 @@ def is_error_marker(text: str) -> bool:
 _VALUE = r"(?:[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|True|False|None|nan|inf|-inf)"
 VALUES_LINE = re.compile(rf"^{_VALUE}(?:[\s,]+{_VALUE})*$")
 DEVICE_NAME = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
+
+
+# In a comment: a label before the claimed value ("# 输出：tensor(16.)", "# => 3").
+CLAIM_MARKER = re.compile(
+    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|打印|返回|得到|显示|例如|比如|expected output"
+    r"|expected|output|out|result|prints?|returns?|gives|e\.g\.)s?(?:\[\d*\])?"
+    r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
+    re.IGNORECASE,
+)
+# A verb that introduces the value without a colon ("# returns tensor([1])", "# 输出 6"); what
+# follows must still read as output.
+LEAD_WORD = re.compile(
+    r"^(?:returns?|gives|prints?|outputs?|shows?|yields?|evaluates to|输出为|输出是|输出|结果为"
+    r"|结果是|打印出|打印|得到|返回|等于)\s*(?=[-+\d\[(<'\"]|tensor\(|torch\.|array\(|True|False)",
+    re.IGNORECASE,
+)
