@@ -43,6 +43,7 @@ __all__ = [
     "Example",
     "UsageError",
     "claim_text",
+    "is_tutorial",
     "parse_file",
     "parse_paths",
     "parse_source",
@@ -123,9 +124,14 @@ def _scan(folder: Path, skipped: list[Unrun]) -> list[Path]:
             else:
                 kept.append(name)
         dirs[:] = kept
-        found.extend(Path(root) / name for name in names
-                     if Path(name).suffix.lower() in SUFFIXES and name not in _NOT_TUTORIALS)
+        found.extend(Path(root) / name for name in names if is_tutorial(Path(name)))
     return sorted(found)
+
+
+def is_tutorial(path: Path) -> bool:
+    """Whether a folder scan takes ``path`` for a tutorial: a format the checker reads, and not a
+    package's own ``conftest.py``, ``__init__.py`` or ``setup.py``."""
+    return path.suffix.lower() in SUFFIXES and path.name not in _NOT_TUTORIALS
 
 
 def parse_file(path: str | Path) -> Document:
