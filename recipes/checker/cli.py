@@ -16,6 +16,7 @@ from recipes.checker.parse import parse_paths
 from recipes.checker.report import exit_code, render, to_json
 from recipes.checker.run import check_document
 from recipes.checker.sandbox import default_limits, format_size, parse_size, unavailable
+from recipes.checker.update import apply_updates, refusal
 
 __all__ = ["add_arguments", "run"]
 
@@ -79,6 +80,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="memory each process of the sandbox may use, e.g. 4G or 512M (default: half of "
              f"this machine's, {format_size(default_limits().memory)})",
     )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite each wrong claim in place with what the code prints now, in the claim's "
+             "own style (refuses files with uncommitted changes in git)",
+    )
+    parser.add_argument("--diff", action="store_true",
+                        help="print what --update would change as a unified diff; write nothing")
+    parser.add_argument("--force", action="store_true",
+                        help="let --update rewrite files that have uncommitted changes")
 
 
 def _size(text: str) -> int:
@@ -110,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as err:
         print(f"torch-recipes check: error: {err}", file=sys.stderr)
         return 2
+    if args.update and not (args.diff or args.force):
+        refused = refusal([doc.path for doc in docs])
+        if refused:
+            print(f"torch-recipes check: error: {refused}", file=sys.stderr)
+            return 2
     limits = None
     if args.sandbox:
         reason = unavailable()
@@ -174,4 +190,6 @@ def run(args: argparse.Namespace) -> int:
         return 130
     if not save(True):
         return 2
+    if args.update or args.diff:
+        apply_updates(results, diff=args.diff)
     return exit_code(results, strict=args.strict)

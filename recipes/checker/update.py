@@ -42,7 +42,9 @@ from recipes.checker.run import ClaimResult, DocumentResult, check_document, pla
 
 __all__ = [
     "FileUpdate",
+    "apply_updates",
     "plan_update",
+    "refusal",
     "uncommitted",
     "update_diff_example",
     "write_update",
@@ -145,7 +147,7 @@ def plan_update(result: DocumentResult) -> FileUpdate:
     else:
         update.left.extend((cr.claim, f"a {doc.format} file is not rewritten") for cr in todo)
         return update
-    problem = rewrite.problem()
+    problem = rewrite.problem() or _changed_since(doc, rewrite.current)
     if problem:
         update.left.extend((cr.claim, problem) for cr in todo)
         return update
@@ -160,6 +162,14 @@ def plan_update(result: DocumentResult) -> FileUpdate:
     update.updated.reverse()
     update.new = rewrite.bytes()
     return update
+
+
+def _changed_since(doc: Document, now: Document | None) -> str:
+    """Why the file as it is now cannot take the rewrite: it changed after it was checked."""
+    if now is None or [(c.line, c.text) for c in now.claims] != [(c.line, c.text)
+                                                                  for c in doc.claims]:
+        return "the file changed after it was checked"
+    return ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,6 +225,7 @@ class _LineRewrite:
         self.doc = doc
         self.text, self.bom = "", False
         self.lines: list[list[str]] = []  # [content, ending]
+        self.current: Document | None = None
         self.error = ""
         try:
             self.text, self.bom = _decode(raw)
@@ -319,6 +330,7 @@ class _NotebookRewrite:
         self.doc = doc
         self.bom = raw.startswith(codecs.BOM_UTF8)
         self.layout: dict | None = None
+        self.current: Document | None = None
         self.error = ""
         try:
             text, self.bom = _decode(raw)
@@ -402,6 +414,37 @@ def uncommitted(path: str | Path) -> str | None:
             return None
         return f"git status failed: {done.stderr.strip() or done.returncode}"
     return done.stdout.strip() or None
+
+
+def refusal(paths: list[str]) -> str | None:
+    """The error ``--update`` stops with before running anything: the files it could rewrite
+    that hold uncommitted work, which a rewrite would mix with its own; ``None`` when none."""
+    dirty = [(path, why) for path in dict.fromkeys(paths) if (why := uncommitted(path))]
+    if not dirty:
+        return None
+    listed = "; ".join(f"{path} ({why.splitlines()[0]})" for path, why in dirty)
+    return (f"--update would rewrite files with uncommitted changes: {listed}. Commit or stash "
+            "them first, or pass --force to rewrite them anyway")
+
+
+def apply_updates(results: list[DocumentResult], *, diff: bool) -> list[FileUpdate]:
+    """Plan the rewrite of every checked document; print the diffs (``diff``) or write the
+    files, then say per file what was rewritten and which wrong claims were left, and why."""
+    updates = [plan_update(result) for result in results]
+    for update in updates:
+        if diff:
+            print(update.diff(), end="")
+        else:
+            write_update(update)
+    for update in updates:
+        if update.updated:
+            verb = "would rewrite" if diff else "rewrote"
+            print(f"{update.path}: {verb} {len(update.updated)} wrong claim(s) with the output "
+                  "printed now")
+        for claim, why in sorted(update.left, key=lambda c: (c[0].cell or 0, c[0].line)):
+            where = f"cell {claim.cell}, line {claim.line}" if claim.cell else f"{claim.line}"
+            print(f"{update.path}:{where}: wrong claim left as it is: {why}")
+    return updates
 
 
 def write_update(update: FileUpdate) -> None:
