@@ -18,7 +18,8 @@ from rich.text import Text
 from recipes.checker.model import Unrun
 from recipes.checker.run import FAILING, BlockResult, ClaimResult, DocumentResult
 
-__all__ = ["exit_code", "render", "short_paths", "summary", "to_json"]
+__all__ = ["block_line", "bucket", "claim_report", "exit_code", "github_annotations", "render",
+           "short_paths", "summary", "to_json"]
 
 _STYLE = {
     "ok": "green",
@@ -41,7 +42,9 @@ _DENIALS = ("memory-limit", "process-limit", "file-size-limit", "network-denied"
 _BUCKETS = ("verified", "wrong", "failing", "unverifiable", "environment", "not run")
 
 
-def _bucket(verdict: str) -> str:
+def bucket(verdict: str) -> str:
+    """The summary bucket a claim verdict counts in: verified, wrong, failing, unverifiable,
+    environment or not run."""
     if verdict == "ok":
         return "verified"
     if verdict in ("wrong", "unverifiable", "environment"):
@@ -68,7 +71,7 @@ def summary(blocks: list[BlockResult]) -> dict:
     claim_counts = Counter(c.verdict for b in blocks for c in b.claims)
     buckets = Counter()
     for verdict, n in claim_counts.items():
-        buckets[_bucket(verdict)] += n
+        buckets[bucket(verdict)] += n
     return {
         "blocks": len(blocks),
         "block_status": dict(Counter(b.status for b in blocks)),
@@ -152,7 +155,17 @@ def _claim_line(path: str, cr: ClaimResult) -> Text:
     return _line(where, cr.verdict, f"{claim.kind} {_first_line(claim.text, 50)}", cr.note)
 
 
-def _block_line(path: str, br: BlockResult) -> Text:
+def claim_report(path: str, cr: ClaimResult, *, verbose: bool = False) -> Text:
+    """A claim's line in the report and, when it is wrong, the diff under it (``verbose``: uncut)."""
+    text = _claim_line(path, cr)
+    if cr.verdict == "wrong" and cr.diff:
+        text.append("\n")
+        text.append_text(_diff_text(cr, verbose))
+    return text
+
+
+def block_line(path: str, br: BlockResult) -> Text:
+    """A block's line in the report: where it stopped, its status and the exception."""
     err = br.error or {}
     where = _where(path, err.get("line", br.block.line), br.block.cell)
     if br.block.kind == "module":
@@ -207,12 +220,10 @@ def render(results: list[DocumentResult], console: Console, *, verbose: bool = F
                               soft_wrap=True)
             for br in doc.blocks:
                 if verbose or br.status != "ok":
-                    console.print(_block_line(path, br), soft_wrap=True)
+                    console.print(block_line(path, br), soft_wrap=True)
                 for cr in br.claims:
                     if verbose or cr.verdict not in ("ok", br.status):
-                        console.print(_claim_line(path, cr), soft_wrap=True)
-                        if cr.verdict == "wrong" and cr.diff:
-                            console.print(_diff_text(cr, verbose), soft_wrap=True)
+                        console.print(claim_report(path, cr, verbose=verbose), soft_wrap=True)
         console.print(_counts_line(doc.blocks, doc), soft_wrap=True)
     all_blocks = [b for doc in results for b in doc.blocks]
     if len(results) > 1:
@@ -243,6 +254,51 @@ def _verdict_line(results: list[DocumentResult], strict: bool) -> Text:
                     f"claims verified, {unverified} could not be verified", style="yellow")
     return Text(f"all {s['claims']} claims verified and all {s['blocks']} blocks run",
                 style="green")
+
+
+def github_annotations(results: list[DocumentResult], *, strict: bool = False) -> list[str]:
+    """GitHub Actions ``::error`` workflow commands for what fails the run: each wrong claim and
+    failing block (with ``strict`` also each claim not verified), so a CI run marks the lines.
+
+    A notebook's lines count within its cells, so its annotations name the file only; a block's
+    claims that did not run because it failed get no annotation of their own.
+    """
+    names = short_paths([doc.document.path for doc in results]) if results else {}
+    commands = []
+    for doc in results:
+        path = names[doc.document.path]
+        if doc.error:
+            commands.append(_workflow_error(path, None, "tutorial not checked", doc.error))
+        for br in doc.blocks:
+            if br.status in FAILING:
+                line = (br.error or {}).get("line", br.block.line)
+                commands.append(_workflow_error(
+                    path, line if br.block.cell is None else None,
+                    f"tutorial block: {br.status}", block_line(path, br).plain))
+            for cr in br.claims:
+                kind = bucket(cr.verdict)
+                if kind == "wrong" or (strict and kind not in ("verified", "failing")):
+                    commands.append(_workflow_error(
+                        path, cr.claim.line if cr.claim.cell is None else None,
+                        f"{cr.verdict} claim", claim_report(path, cr).plain))
+    return commands
+
+
+def _workflow_error(path: str, line: int | None, title: str, message: str) -> str:
+    """One ``::error`` command, escaped as GitHub's toolkit escapes data and properties."""
+    props = [f"file={_escape_property(path)}"]
+    if line is not None:
+        props.append(f"line={line}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::error {','.join(props)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def _count_cells(blocks: list[BlockResult]) -> list[str]:
