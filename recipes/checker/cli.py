@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from recipes.checker.model import Unrun, UsageError
 from recipes.checker.parse import parse_paths
-from recipes.checker.report import exit_code, render, to_json
+from recipes.checker.report import exit_code, github_annotations, render, to_json
 from recipes.checker.run import check_document
 from recipes.checker.sandbox import default_limits, format_size, parse_size, unavailable
 from recipes.checker.update import apply_updates, refusal
@@ -37,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="time limit for each block (each claimed statement runs as its own step; default 30)",
     )
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON to FILE")
+    parser.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="text: the report for people (default); github: GitHub Actions ::error annotations "
+             "for wrong claims and failing blocks, then the counts",
+    )
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="print only the per-file counts and the totals")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -182,8 +189,11 @@ def run(args: argparse.Namespace) -> int:
                     return 2
     except KeyboardInterrupt:
         interrupted = True
-    render(results, console, verbose=args.verbose, quiet=args.quiet, strict=args.strict,
-           skipped=skipped)
+    if args.format == "github":
+        for command in github_annotations(results, strict=args.strict):
+            print(command)
+    render(results, console, verbose=args.verbose, quiet=args.quiet or args.format == "github",
+           strict=args.strict, skipped=skipped)
     if interrupted:
         console.print(f"interrupted: {len(results)} of {len(docs)} documents checked; the "
                       "JSON report is marked incomplete", style="bold red")
