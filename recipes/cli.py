@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from recipes.catalog import find_recipes, iter_recipes
-from recipes.checker import cli as check_cli
-from recipes.standalone import standalone_source
 
 __all__ = ["main"]
+
+
+class _LazyParser(argparse.ArgumentParser):
+    """A command's parser whose arguments are added when that command is used.
+
+    The checker's arguments live in :mod:`recipes.checker.cli`, whose imports (Jupyter's client,
+    rich) take about a second; ``list`` and ``show`` should not pay for them.
+    """
+
+    def __init__(self, *args: Any, populate: Callable[[argparse.ArgumentParser], None] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+        return super().parse_known_args(args, namespace)
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    from recipes.checker import cli as check_cli
+
+    check_cli.add_arguments(parser)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from recipes.checker import cli as check_cli
+
+    return check_cli.run(args)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -26,11 +56,14 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     for recipe in find_recipes(args.name):
         print(f"# {recipe.qualname}")
-        print(inspect.getsource(recipe.obj))
+        print(recipe.source)
     return 0
 
 
 def _copy(args: argparse.Namespace) -> int:
+    # Its doctest and pdb imports are for copy alone.
+    from recipes.standalone import standalone_source
+
     dest = Path(args.dest)
     if dest.is_dir():
         dest = dest / f"{args.name.replace('.', '_')}.py"
@@ -46,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="torch-recipes",
         description="Small, correct, copy-ready PyTorch recipes, and a checker for tutorials.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     parser_class=_LazyParser)
     commands.add_parser("list", help="every recipe, one line each").set_defaults(func=_list)
     show = commands.add_parser("show", help="print a recipe's source (or a whole topic's)")
     show.add_argument("name", help="a recipe (pick_device, devices.pick_device) or a topic")
@@ -57,10 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("--force", action="store_true", help="overwrite an existing file")
     copy.set_defaults(func=_copy)
     check = commands.add_parser(
-        "check", help="run tutorials' code and verify the outputs they claim"
+        "check", help="run tutorials' code and verify the outputs they claim",
+        populate=_check_arguments,
     )
-    check_cli.add_arguments(check)
-    check.set_defaults(func=check_cli.run)
+    check.set_defaults(func=_check)
     return parser
 
 

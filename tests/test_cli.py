@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +29,48 @@ def test_list_prints_every_recipe_once(capsys: pytest.CaptureFixture[str]) -> No
     for line, recipe in zip(lines, recipes):
         assert line.split()[0] == recipe.qualname
         assert len(line.split()) > 1, f"{recipe.qualname} has no summary"
+
+
+def _imported_by(*argv: str) -> set[str]:
+    """The modules ``python -m recipes ARGV`` imports, from ``-X importtime``'s report."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "recipes", *argv],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip()
+    return set(re.findall(r"^import time:.*\|\s*([\w.]+)$", done.stderr, re.MULTILINE))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("argv", [("list",), ("show", "devices"), ("show", "train_linear_regression")])
+def test_list_and_show_import_neither_torch_nor_the_checker(argv: tuple[str, ...]) -> None:
+    imported = _imported_by(*argv)
+    assert "recipes.cli" in imported  # the report is read right
+    heavy = {"torch", "numpy", "sklearn", "matplotlib", "jupyter_client", "rich"}
+    assert heavy.isdisjoint(name.split(".")[0] for name in imported)
+    assert not any(name.startswith("recipes.checker") for name in imported)
+
+
+def test_catalog_read_from_source_matches_the_imported_modules() -> None:
+    """The catalog never imports a recipe module; what it reads must equal what Python sees."""
+    for topic in TOPICS:
+        module = importlib.import_module(f"recipes.{topic}")
+        recipes = iter_recipes((topic,))
+        assert [r.name for r in recipes] == list(module.__all__)
+        for recipe in recipes:
+            obj = getattr(module, recipe.name)
+            assert recipe.doc == (inspect.getdoc(obj) or ""), recipe.qualname
+            assert recipe.source == inspect.getsource(obj), recipe.qualname
+            assert recipe.summary and "\n" not in recipe.summary
+
+
+def test_check_arguments_are_there_when_check_runs(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--help"])
+    assert done.value.code == 0
+    assert "--timeout" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "absent.md")]) == 2
+    assert "absent.md: no such file or folder" in capsys.readouterr().err
 
 
 def test_every_topic_lists_recipes() -> None:
