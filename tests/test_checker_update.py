@@ -29,7 +29,13 @@ from recipes.checker.compare import judge
 from recipes.checker.model import Claim, Document
 from recipes.checker.parse import parse_file
 from recipes.checker.run import BlockResult, ClaimResult, DocumentResult, check_document
-from recipes.checker.update import FileUpdate, plan_update, refusal, uncommitted, write_update
+from recipes.checker.update import (
+    FileUpdate,
+    plan_update,
+    refusal,
+    uncommitted,
+    write_update,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "update"
 

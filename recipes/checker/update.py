@@ -418,8 +418,8 @@ def uncommitted(path: str | Path) -> str | None:
     is untracked) in a git work tree; ``None`` for a clean file or one outside any work tree."""
     path = Path(path).resolve()
     try:
-        done = subprocess.run(["git", "status", "--porcelain", "--", path.name], cwd=path.parent,
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(["git", "status", "--porcelain", "--", path.name], check=False,
+                              cwd=path.parent, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return None  # no git here: nothing it could lose track of
     if done.returncode != 0:
