@@ -364,10 +364,29 @@ _NOTEBOOK_TEXT = {"en": "this notebook", "zh": "本页 notebook"}
 _RECIPE_FILES_TEXT = {"en": "recipe files used", "zh": "用到的工具函数文件"}
 
 
+def _output_language(output: dict, tutorial: Tutorial, index: int) -> str | None:
+    """The language an output is tagged for (``display(fig, metadata={"lang": "zh"})``), or None.
+
+    A plotting cell draws its figure once per language in the same run and tags each one, so every
+    reader sees labels in their own language without the cell running twice.
+    """
+    lang = output.get("metadata", {}).get("lang")
+    if lang is not None and lang not in LANGUAGES:
+        raise ValueError(
+            f"expected an output of code cell {index + 1} of tutorial '{tutorial.name}' to be "
+            f"tagged with a language in {LANGUAGES}, got metadata lang={lang!r}"
+        )
+    return lang
+
+
 def build_language_notebook(
     tutorial: Tutorial, execution: Execution, lang: str, *, downloads_prefix: str
 ) -> nbformat.NotebookNode:
-    """The notebook a reader of ``lang`` sees: that language's prose, shared code and outputs."""
+    """The notebook a reader of ``lang`` sees: that language's prose, shared code and outputs.
+
+    Outputs tagged with a language (see :func:`_output_language`) go only to that language's
+    notebook; untagged outputs go to both.
+    """
     if lang not in LANGUAGES:
         raise ValueError(f"expected a language in {LANGUAGES}, got {lang!r}")
     notebook = nbformat.v4.new_notebook()
@@ -383,7 +402,11 @@ def build_language_notebook(
             continue
         result = execution.results[code_index]
         code_cell = nbformat.v4.new_code_cell(cell.source, execution_count=code_index + 1)
-        code_cell.outputs = [nbformat.from_dict(out) for out in result["outputs"]]
+        code_cell.outputs = [
+            nbformat.from_dict(out)
+            for out in result["outputs"]
+            if _output_language(out, tutorial, code_index) in (None, lang)
+        ]
         # A print from a cell that also runs worker processes can reach the kernel as two stream
         # messages ("text", then "\n"); a notebook front end shows them as one, and so does this.
         _COALESCE.preprocess_cell(code_cell, {}, code_index)
