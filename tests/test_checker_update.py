@@ -34,10 +34,13 @@ from recipes.checker.update import (
     plan_update,
     refusal,
     uncommitted,
+    update_diff_example,
     write_update,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "update"
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "update"
+STALE = ROOT / "docs" / "examples" / "stale.md"
 
 
 @dataclass
@@ -75,12 +78,26 @@ def _round(folder: Path, name: str) -> Round:
 NAMES = ["en.md", "zh.md", "nb.ipynb", "lists.py"]
 
 
+@dataclass
+class Runs:
+    rounds: dict[str, Round]
+    stale_diff: str  # the documentation's example
+
+
 @pytest.fixture(scope="module")
-def rounds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Round]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     folder = tmp_path_factory.mktemp("update")
-    # Each fixture has its own kernel, and a kernel mostly waits: run the four side by side.
-    with ThreadPoolExecutor(len(NAMES)) as pool:
-        return dict(zip(NAMES, pool.map(lambda name: _round(folder, name), NAMES), strict=True))
+    # Each document has its own kernel, and a kernel mostly waits: run them side by side.
+    with ThreadPoolExecutor(len(NAMES) + 1) as pool:
+        stale = pool.submit(update_diff_example, STALE, "docs/examples/stale.md")
+        rounds = dict(zip(NAMES, pool.map(lambda name: _round(folder, name), NAMES),
+                          strict=True))
+        return Runs(rounds, stale.result())
+
+
+@pytest.fixture(scope="module")
+def rounds(runs: Runs) -> dict[str, Round]:
+    return runs.rounds
 
 
 def _lines(raw: bytes) -> list[bytes]:
@@ -463,3 +480,24 @@ def test_diff_prints_the_change_and_writes_nothing_then_force_writes_it(repo, ca
     assert _check("--update", "--force", "--no-sandbox", "-q", str(path)) == 1
     assert "rewrote 1 wrong claim(s)" in capsys.readouterr().out
     assert path.read_bytes() == before.replace(b"# 3", b"# 2")
+
+
+# ---------------------------------------------------------------------------------------------
+# The documentation's example
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_stale_example_page_shows_a_rewrite_of_each_wrong_claim(runs):
+    diff = runs.stale_diff
+    assert diff.startswith("--- a/docs/examples/stale.md\n+++ b/docs/examples/stale.md\n")
+    removed = [ln[1:] for ln in diff.splitlines() if ln.startswith("-") and ln[:3] != "---"]
+    claims = parse_file(STALE).claims
+    assert len(removed) == len(claims)  # the page is stale throughout
+    assert all(any(c.text in ln for c in claims) for ln in removed)
+
+
+@pytest.mark.parametrize("page", ["checker.en.md", "checker.zh.md"])
+def test_checker_pages_hold_the_example_placeholder_in_a_diff_fence(page):
+    text = (ROOT / "docs" / page).read_text(encoding="utf-8")
+    assert "```diff\n<!-- update-diff-example -->\n```" in text
