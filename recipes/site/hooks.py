@@ -22,6 +22,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
+from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
     LANGUAGES,
     Tutorial,
@@ -242,6 +243,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     output = _SCRIPT_BLOCK.sub(
         lambda m: "" if _UNWANTED_SCRIPT.search(m.group(0)) else m.group(0), output
     )
+    output = write_inline_images(output, Path(page.file.abs_dest_path))
     styles = _STYLE_BLOCK.findall(output)
     if not styles:
         return output
