@@ -57,13 +57,13 @@ def test_missing_translation_is_detected(tmp_path: Path) -> None:
 
 
 def test_each_tutorial_executed_once_for_both_languages(built_site) -> None:
-    ledger = (built_site.cache / "executions.jsonl").read_text(encoding="utf-8").splitlines()
+    ledger = (built_site.cache / "tutorials" / "executions.jsonl").read_text(encoding="utf-8").splitlines()
     counts = Counter(json.loads(line)["tutorial"] for line in ledger)
     assert counts == Counter({name: 1 for name in TUTORIALS})
 
 
 def test_unchanged_tutorials_are_not_executed_again(built_site, tmp_path: Path) -> None:
-    ledger = built_site.cache / "executions.jsonl"
+    ledger = built_site.cache / "tutorials" / "executions.jsonl"
     before = ledger.read_text(encoding="utf-8")
     done = build_site(ROOT / "mkdocs.yml", tmp_path / "site", built_site.cache)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
@@ -73,7 +73,7 @@ def test_unchanged_tutorials_are_not_executed_again(built_site, tmp_path: Path) 
 @pytest.mark.parametrize("name", TUTORIALS)
 def test_language_notebooks_share_code_and_outputs(built_site, name: str) -> None:
     def code(lang: str) -> list[tuple[str, list]]:
-        path = ROOT / "docs" / "tutorials" / f"{name}.{lang}.ipynb"
+        path = built_site.cache / "docs" / "tutorials" / f"{name}.{lang}.ipynb"
         notebook = nbformat.read(path, as_version=4)
         # Figures drawn once per language differ by design; test_reader_view checks those.
         return [
@@ -197,15 +197,21 @@ def test_plots_are_rendered_with_cjk_glyphs(built_site) -> None:
         assert images, f"{name} shows no plot"
 
 
-def _mini_site(tmp_path: Path, tutorial: str) -> Path:
-    """A one-tutorial copy of the site configuration, for builds that must fail."""
+def _mini_site(tmp_path: Path, tutorials: dict[str, str]) -> Path:
+    """A copy of the site configuration with only the given tutorials, for builds that must fail.
+
+    It has no API reference (no mkdocstrings), so the build does only the work the tests inspect.
+    """
     docs = tmp_path / "docs"
     (docs / "tutorials").mkdir(parents=True)
     (docs / "index.en.md").write_text("# Home\n", encoding="utf-8")
     (docs / "index.zh.md").write_text("# 首页\n", encoding="utf-8")
-    (docs / "tutorials" / "broken.py").write_text(tutorial, encoding="utf-8")
-    nav = [{"Home": "index.md"}, {"Broken": "tutorials/broken.ipynb"}]
-    return write_config_variant(tmp_path / "mkdocs.yml", docs_dir=docs, nav=nav)
+    for name, source in tutorials.items():
+        (docs / "tutorials" / f"{name}.py").write_text(source, encoding="utf-8")
+    nav = [{"Home": "index.md"}, *({n: f"tutorials/{n}.ipynb"} for n in tutorials)]
+    return write_config_variant(
+        tmp_path / "mkdocs.yml", docs_dir=docs, nav=nav, api_reference=False
+    )
 
 
 BROKEN = """# %% [markdown] lang="en"
@@ -221,11 +227,18 @@ print("after the failure")
 """
 
 
-def test_strict_build_fails_on_a_raising_cell(tmp_path: Path) -> None:
-    config = _mini_site(tmp_path, BROKEN)
-    done = build_site(config, tmp_path / "site", tmp_path / "cache")
-    log = done.stdout + done.stderr
-    assert done.returncode != 0
+@pytest.fixture(scope="module")
+def failing_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
+    """One strict build of a site with a raising tutorial and one that breaks its promises."""
+    root = tmp_path_factory.mktemp("failing")
+    config = _mini_site(root, {"broken": BROKEN, "guards": GUARDS})
+    done = build_site(config, root / "site", root / "cache")
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_strict_build_fails_on_a_raising_cell(failing_build) -> None:
+    returncode, log = failing_build
+    assert returncode != 0
     assert "tutorials/broken.py:8: code cell 2 of tutorial 'broken' error: ZeroDivisionError" in log
 
 
@@ -299,15 +312,8 @@ def _line_of(source: str, first_line: str) -> int:
     return source.splitlines().index(f"# {first_line}") + 1
 
 
-@pytest.fixture(scope="module")
-def guarded_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str]:
-    root = tmp_path_factory.mktemp("guards")
-    done = build_site(_mini_site(root, GUARDS), root / "site", root / "cache")
-    return done.returncode, done.stdout + done.stderr
-
-
 def _messages(log: str, cell: str) -> list[str]:
-    prefix = f"tutorials/broken.py:{_line_of(GUARDS, cell)}: "
+    prefix = f"tutorials/guards.py:{_line_of(GUARDS, cell)}: "
     return [line.split(prefix, 1)[1] for line in log.splitlines() if prefix in line]
 
 
@@ -316,33 +322,33 @@ def _messages(log: str, cell: str) -> list[str]:
     [
         (
             "declared but not raised",
-            "code cell 3 of tutorial 'broken' declares raises=['RuntimeError'] but RuntimeError "
+            "code cell 3 of tutorial 'guards' declares raises=['RuntimeError'] but RuntimeError "
             "was not raised (it raised nothing)",
         ),
         (
             "declared one, raised another",
-            "code cell 4 of tutorial 'broken' declares raises=['ValueError'] but ValueError was "
+            "code cell 4 of tutorial 'guards' declares raises=['ValueError'] but ValueError was "
             "not raised (it raised IndexError)",
         ),
         (
             "raised but not declared",
-            "code cell 5 of tutorial 'broken' raised and caught ValueError without declaring it: "
+            "code cell 5 of tutorial 'guards' raised and caught ValueError without declaring it: "
             'add raises="ValueError" to its `# %%` line if the cell demonstrates it',
         ),
-        ("prints nothing", "code cell 7 of tutorial 'broken' calls print() but showed no output"),
+        ("prints nothing", "code cell 7 of tutorial 'guards' calls print() but showed no output"),
         (
             "calls a function of an earlier cell that catches",
-            "code cell 12 of tutorial 'broken' raised and caught ValueError without declaring it: "
+            "code cell 12 of tutorial 'guards' raised and caught ValueError without declaring it: "
             'add raises="ValueError" to its `# %%` line if the cell demonstrates it',
         ),
         (
             "ends in an expression that shows nothing",
-            "code cell 8 of tutorial 'broken' ends in the expression `x.grad` but showed no output",
+            "code cell 8 of tutorial 'guards' ends in the expression `x.grad` but showed no output",
         ),
     ],
 )
-def test_strict_build_fails_on_a_broken_promise(guarded_build, cell: str, expected: str) -> None:
-    returncode, log = guarded_build
+def test_strict_build_fails_on_a_broken_promise(failing_build, cell: str, expected: str) -> None:
+    returncode, log = failing_build
     assert returncode != 0
     assert expected in _messages(log, cell), log[-3000:]
 
@@ -358,8 +364,8 @@ def test_strict_build_fails_on_a_broken_promise(guarded_build, cell: str, expect
         "defines a function that catches",
     ],
 )
-def test_strict_build_accepts_a_cell_that_keeps_its_promise(guarded_build, cell: str) -> None:
-    returncode, log = guarded_build
-    assert "tutorial broken: 12 code cells executed" in log, log[-3000:]
+def test_strict_build_accepts_a_cell_that_keeps_its_promise(failing_build, cell: str) -> None:
+    returncode, log = failing_build
+    assert "tutorial guards: 12 code cells executed" in log, log[-3000:]
     assert _messages(log, cell) == []
 

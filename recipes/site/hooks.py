@@ -10,11 +10,13 @@ import json
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import mkdocs.utils
 import nbformat
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
@@ -25,11 +27,13 @@ from recipes.catalog import TOPICS, topic_recipes_unimported
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
     LANGUAGES,
+    Execution,
     Tutorial,
     build_language_notebook,
     cell_problems,
     execute_tutorial,
 )
+from recipes.site.staging import stage_docs
 from recipes.standalone import standalone_source
 
 __all__ = ["on_config", "on_env", "on_page_content", "on_post_build", "on_post_page"]
@@ -77,26 +81,33 @@ _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 _UNWANTED_SCRIPT = re.compile(r'src=""|mathjax|mermaid', re.I)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Rewrite generated files only when they change, so `mkdocs serve` does not loop."""
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-
-
-def _cache_dir(config: MkDocsConfig) -> Path:
-    """Where executed tutorials are cached; tests point TORCH_RECIPES_CACHE elsewhere."""
-    default = Path(config.config_file_path).parent / ".cache" / "tutorials"
+def _build_root(config: MkDocsConfig) -> Path:
+    """Where the build keeps executed tutorials and the staged docs folder (never in ``docs/``);
+    tests point TORCH_RECIPES_CACHE at a folder of their own."""
+    default = Path(config.config_file_path).parent / ".cache"
     return Path(os.environ.get("TORCH_RECIPES_CACHE", default))
 
 
-def _build_tutorial(path: Path, docs_dir: Path, cache_dir: Path) -> None:
-    tutorial = Tutorial.read(path)
-    where = path.relative_to(docs_dir.parent)
+def build_jobs() -> int:
+    """How many tutorials execute at once: TORCH_RECIPES_JOBS, or one per core."""
+    text = os.environ.get("TORCH_RECIPES_JOBS", "")
+    if not text:
+        return os.cpu_count() or 1
+    if not text.isdigit() or int(text) < 1:
+        raise PluginError(f"TORCH_RECIPES_JOBS must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+# Tutorials run side by side, one kernel each, so each kernel gets one thread: more would only
+# oversubscribe the cores, and one thread also makes reductions add up in the same order on
+# every machine.
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def _report(tutorial: Tutorial, where: Path, execution: Execution) -> None:
+    """Log a tutorial's failures, broken promises and font problems, with file and line."""
     for problem in tutorial.language_problems():
         log.error(f"{where}: {problem}")
-    execution = execute_tutorial(tutorial, cache_dir)
     for index, result in execution.failures():
         error = result.get("error", {})
         log.error(
@@ -118,47 +129,71 @@ def _build_tutorial(path: Path, docs_dir: Path, cache_dir: Path) -> None:
                 )
     state = "cached" if execution.from_cache else "executed"
     log.info(f"tutorial {tutorial.name}: {len(execution.results)} code cells {state}")
-    for lang in LANGUAGES:
-        # Downloads are language-neutral and exist once, at the site root.
-        prefix = "../../downloads/" if lang == LANGUAGES[0] else "../../../downloads/"
-        notebook = build_language_notebook(tutorial, execution, lang, downloads_prefix=prefix)
-        _write_if_changed(path.with_name(f"{path.stem}.{lang}.ipynb"), nbformat.writes(notebook))
 
 
-def _build_downloads(docs_dir: Path) -> None:
-    for topic in TOPICS:
-        source = standalone_source(topic_recipes_unimported(topic))
-        _write_if_changed(docs_dir / "downloads" / f"{topic}.py", source)
+def _tutorial_pages(docs_dir: Path, cache_dir: Path) -> dict[str, str]:
+    """Execute the tutorials (in parallel, or from the cache) and return each language's notebook.
 
-
-def _build_reference(docs_dir: Path) -> None:
-    for topic in TOPICS:
+    Logs come after all runs, in file order, so a build's log does not depend on which kernel
+    finished first.
+    """
+    tutorials = [Tutorial.read(path) for path in sorted((docs_dir / "tutorials").glob("*.py"))]
+    with ThreadPoolExecutor(max_workers=max(1, min(build_jobs(), len(tutorials)))) as pool:
+        executions = list(
+            pool.map(lambda t: execute_tutorial(t, cache_dir, env=KERNEL_ENV), tutorials)
+        )
+    pages = {}
+    for tutorial, execution in zip(tutorials, executions):
+        _report(tutorial, tutorial.path.relative_to(docs_dir.parent), execution)
         for lang in LANGUAGES:
-            page = (
-                f"# {_REFERENCE_TITLE[lang].format(topic=topic)}\n\n"
-                f"{_REFERENCE_INTRO[lang].format(topic=topic)}\n\n"
-                f"::: recipes.{topic}\n"
-            )
-            _write_if_changed(docs_dir / "reference" / f"{topic}.{lang}.md", page)
+            # Downloads are language-neutral and exist once, at the site root.
+            prefix = "../../downloads/" if lang == LANGUAGES[0] else "../../../downloads/"
+            notebook = build_language_notebook(tutorial, execution, lang, downloads_prefix=prefix)
+            pages[f"tutorials/{tutorial.name}.{lang}.ipynb"] = nbformat.writes(notebook)
+    return pages
 
 
-def _build_benchmarks(docs_dir: Path) -> None:
-    results = sorted((docs_dir.parent / "benchmarks" / "results").glob("*.txt"))
+def _download_pages() -> dict[str, str]:
+    return {
+        f"downloads/{topic}.py": standalone_source(topic_recipes_unimported(topic))
+        for topic in TOPICS
+    }
+
+
+def _reference_pages() -> dict[str, str]:
+    return {
+        f"reference/{topic}.{lang}.md": (
+            f"# {_REFERENCE_TITLE[lang].format(topic=topic)}\n\n"
+            f"{_REFERENCE_INTRO[lang].format(topic=topic)}\n\n"
+            f"::: recipes.{topic}\n"
+        )
+        for topic in TOPICS
+        for lang in LANGUAGES
+    }
+
+
+def _benchmark_pages(project: Path) -> dict[str, str]:
+    results = sorted((project / "benchmarks" / "results").glob("*.txt"))
+    pages = {}
     for lang in LANGUAGES:
         sections = [
             f"## `{path.stem}.py`\n\n```text\n{path.read_text(encoding='utf-8').rstrip()}\n```\n"
             for path in results
         ] or [_BENCHMARKS_NONE[lang] + "\n"]
-        page = _BENCHMARKS_INTRO[lang] + "\n" + "\n".join(sections)
-        _write_if_changed(docs_dir / f"benchmarks.{lang}.md", page)
+        pages[f"benchmarks.{lang}.md"] = _BENCHMARKS_INTRO[lang] + "\n" + "\n".join(sections)
+    return pages
 
 
 _generated_from: str | None = None
+# Staging folder -> the docs folder it mirrors: the i18n plugin runs on_config again for each
+# language with the config already pointing at the staging folder.
+_staged: dict[str, Path] = {}
 
 
-def _inputs_fingerprint(docs_dir: Path, cache_dir: Path) -> str:
-    """Everything the generated pages depend on; the i18n plugin calls on_config once per language."""
-    digest = hashlib.sha256(str(cache_dir).encode())
+def _inputs_fingerprint(docs_dir: Path, root: Path) -> str:
+    """Everything the generated pages depend on, so the second language's on_config and an
+    unchanged `mkdocs serve` rebuild skip the work."""
+    digest = hashlib.sha256(str(root).encode())
     sources = [
         *sorted((docs_dir / "tutorials").glob("*.py")),
         *sorted((docs_dir.parent / "benchmarks" / "results").glob("*.txt")),
@@ -167,24 +202,35 @@ def _inputs_fingerprint(docs_dir: Path, cache_dir: Path) -> str:
     for path in sources:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
+    for path in sorted(docs_dir.rglob("*")):
+        digest.update(str(path).encode())
     return digest.hexdigest()
 
 
 @event_priority(100)
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Execute every tutorial (or take it from the cache) and write the generated pages."""
+    """Execute every tutorial (or take it from the cache), generate the other pages, and point
+    MkDocs at the staged docs folder that holds them (see :mod:`recipes.site.staging`)."""
     global _generated_from
-    docs_dir = Path(config.docs_dir)
-    cache_dir = _cache_dir(config)
-    fingerprint = _inputs_fingerprint(docs_dir, cache_dir)
-    if fingerprint == _generated_from:
-        return config
-    _build_downloads(docs_dir)
-    _build_reference(docs_dir)
-    _build_benchmarks(docs_dir)
-    for path in sorted((docs_dir / "tutorials").glob("*.py")):
-        _build_tutorial(path, docs_dir, cache_dir)
-    _generated_from = fingerprint
+    docs_dir = _staged.get(config.docs_dir, Path(config.docs_dir))
+    root = _build_root(config)
+    staging = root / "docs"
+    fingerprint = _inputs_fingerprint(docs_dir, root)
+    if fingerprint != _generated_from:
+        generated = {
+            **_download_pages(),
+            # The API reference is generated for a site that renders it (tests' mini sites don't).
+            **(_reference_pages() if "mkdocstrings" in config.plugins else {}),
+            **_benchmark_pages(docs_dir.parent),
+            **_tutorial_pages(docs_dir, root / "tutorials"),
+        }
+        stage_docs(docs_dir, staging, generated)
+        _generated_from = fingerprint
+    _staged[str(staging)] = docs_dir
+    config.docs_dir = str(staging)
+    # `mkdocs serve` watches docs_dir, now the staging folder: watch the real sources too.
+    if str(docs_dir) not in config.watch:
+        config.watch.append(str(docs_dir))
     return config
 
 

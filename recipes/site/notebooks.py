@@ -17,8 +17,11 @@ import ast
 import hashlib
 import html
 import json
+import logging
+import os
 import platform
 import re
+import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -28,7 +31,6 @@ import jupytext
 import nbformat
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from recipes import __version__
 from recipes.runner import CellResult, KernelRunner
 
 __all__ = [
@@ -37,11 +39,15 @@ __all__ = [
     "Tutorial",
     "build_language_notebook",
     "cell_problems",
+    "cache_key",
     "execute_tutorial",
+    "recipe_dependencies",
     "recipe_modules_used",
 ]
 
 _COALESCE = CoalesceStreamsPreprocessor()
+
+log = logging.getLogger("mkdocs.hooks.tutorials")
 
 LANGUAGES = ("en", "zh")
 
@@ -223,24 +229,65 @@ class Execution:
         return [(i, r) for i, r in enumerate(self.results) if r["status"] != "ok"]
 
 
-def _project_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for source in sorted(Path(__file__).resolve().parents[1].glob("*.py")):
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
-    return digest.hexdigest()
+_RECIPES_DIR = Path(__file__).resolve().parents[1]
+# The libraries whose versions can change what a tutorial prints.
+_VERSIONED = ("torch", "numpy", "matplotlib", "scikit-learn")
 
 
-def cache_key(tutorial: Tutorial) -> str:
-    """Changes when the tutorial's code, the environment or the recipes' source changes."""
+def _recipes_imported(tree: ast.AST, package: str | None = None) -> set[str]:
+    """The ``recipes`` modules an import statement of ``tree`` names (``package``: relative base)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name.split(".")[1] for a in node.names if a.name.startswith("recipes.")}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level and package:
+                module = f"{package}.{module}" if module else package
+            if module == "recipes":
+                found |= {a.name for a in node.names}
+            elif module.startswith("recipes."):
+                found.add(module.split(".")[1])
+    return found
+
+
+def recipe_dependencies(tutorial: Tutorial) -> list[str]:
+    """Every recipe module a tutorial's run can import, directly or through other recipes.
+
+    The execution cache hashes exactly these files, so editing the CLI or the checker does not run
+    the tutorials again, while editing a module that one of them imports does.
+    """
+    pending: set[str] = set()
+    for code in tutorial.code_cells:
+        try:
+            pending |= _recipes_imported(ast.parse(code))
+        except SyntaxError:  # IPython magics: fall back to the line pattern
+            pending |= {a or b for a, b in _RECIPES_IMPORT.findall(code)}
+    found: set[str] = set()
+    while pending:
+        name = pending.pop()
+        path = _RECIPES_DIR / f"{name}.py"
+        if name in found or not path.exists():
+            continue
+        found.add(name)
+        pending |= _recipes_imported(ast.parse(path.read_bytes()), package="recipes")
+    return sorted(found)
+
+
+def cache_key(tutorial: Tutorial, env: dict[str, str] | None = None) -> str:
+    """Changes exactly when the run can change: the tutorial's code, the recipe modules it
+    imports, the kernel's setup and environment, and the versions of the libraries it prints."""
+    sources = {
+        name: hashlib.sha256((_RECIPES_DIR / f"{name}.py").read_bytes()).hexdigest()
+        for name in ["__init__", *recipe_dependencies(tutorial)]
+    }
     payload = {
         "code": tutorial.code_cells,
-        "setup": KERNEL_SETUP,
-        "torch": metadata.version("torch"),
-        "numpy": metadata.version("numpy"),
+        "setup": [KERNEL_SETUP, RAISED_QUERY, PROVENANCE_CODE],
+        "env": env or {},
         "python": platform.python_version(),
-        "torch_recipes": __version__,
-        "recipes_source": _project_fingerprint(),
+        "versions": {name: metadata.version(name) for name in _VERSIONED},
+        "recipes": sources,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -252,18 +299,55 @@ def _result_record(result: CellResult) -> dict:
     return record
 
 
-def execute_tutorial(
-    tutorial: Tutorial, cache_dir: Path, *, timeout: float = 120.0
-) -> Execution:
-    """Run the tutorial's code cells once, or return the cached run when nothing changed."""
-    key = cache_key(tutorial)
-    cache_file = cache_dir / f"{tutorial.name}.json"
-    if cache_file.exists():
+def _read_cache(cache_file: Path, key: str) -> Execution | None:
+    """The cached run stored under ``key``, or None; an unreadable entry is logged and ignored."""
+    if not cache_file.exists():
+        return None
+    try:
         cached = json.loads(cache_file.read_text(encoding="utf-8"))
-        if cached.get("key") == key:
-            return Execution(key, cached["results"], cached["provenance"], from_cache=True)
+        if cached.get("key") != key:
+            return None
+        results, provenance = cached["results"], cached["provenance"]
+        if not isinstance(results, list) or not all("outputs" in r for r in results):
+            raise ValueError("the results are not a list of cell records")
+    except (ValueError, KeyError, AttributeError, UnicodeDecodeError) as err:
+        log.info(f"cache entry {cache_file} is corrupt ({type(err).__name__}: {err}); running again")
+        return None
+    return Execution(key, results, provenance, from_cache=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step, so a build killed mid-write or a parallel build never reads
+    half an entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    ) as fh:
+        fh.write(text)
+    os.replace(fh.name, path)
+
+
+def execute_tutorial(
+    tutorial: Tutorial,
+    cache_dir: Path,
+    *,
+    timeout: float = 120.0,
+    env: dict[str, str] | None = None,
+) -> Execution:
+    """Run the tutorial's code cells once, or return the cached run when nothing changed.
+
+    ``env`` is added to the kernel's environment (the build sets the thread count with it) and is
+    part of the cache key.
+    """
+    key = cache_key(tutorial, env)
+    cache_file = cache_dir / f"{tutorial.name}.json"
+    cached = _read_cache(cache_file, key)
+    if cached is not None:
+        return cached
     results = []
-    with KernelRunner(timeout=timeout, cwd=tutorial.path.parent, setup=KERNEL_SETUP) as kernel:
+    with KernelRunner(
+        timeout=timeout, cwd=tutorial.path.parent, setup=KERNEL_SETUP, env=env
+    ) as kernel:
         for code in tutorial.code_cells:
             result = kernel.run(code)
             results.append(_result_record(result))
@@ -271,12 +355,12 @@ def execute_tutorial(
                 results[-1]["raised"] = json.loads(kernel.run(RAISED_QUERY).text)
         provenance = json.loads(kernel.run(PROVENANCE_CODE).text)
     execution = Execution(key, results, provenance)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     if not execution.failures():
-        cache_file.write_text(
-            json.dumps({"key": key, "results": results, "provenance": provenance}),
-            encoding="utf-8",
+        _write_atomically(
+            cache_file, json.dumps({"key": key, "results": results, "provenance": provenance})
         )
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    # One short line per append: O_APPEND keeps lines whole when builds share the ledger.
     with (cache_dir / "executions.jsonl").open("a", encoding="utf-8") as ledger:
         ledger.write(
             json.dumps({"tutorial": tutorial.name, "cells": len(results), "time": time.time()})

@@ -18,13 +18,21 @@ def write_config_variant(
     docs_dir: Path | None = None,
     nav: list[Any] | None = None,
     languages: tuple[str, ...] | None = None,
+    api_reference: bool = True,
 ) -> Path:
-    """Write a copy of ``mkdocs.yml`` to ``dest`` with the given overrides; return its path."""
+    """Write a copy of ``mkdocs.yml`` to ``dest`` with the given overrides; return its path.
+
+    ``api_reference=False`` drops mkdocstrings, and with it the generated API reference pages.
+    """
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(docs_dir or ROOT / "docs")
     config["hooks"] = [str(ROOT / hook) for hook in config["hooks"]]
     if nav is not None:
         config["nav"] = nav
+    if not api_reference:
+        config["plugins"] = [
+            p for p in config["plugins"] if not (isinstance(p, dict) and "mkdocstrings" in p)
+        ]
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "i18n" in plugin:
             for language in plugin["i18n"]["languages"]:

@@ -1,0 +1,102 @@
+"""The tutorial execution cache: keyed by exactly what a run depends on, and robust to damage."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from recipes.site import notebooks
+from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
+from tests.conftest import ROOT
+
+TUTORIAL = """# %% [markdown] lang="en"
+# # Tiny
+# %% [markdown] lang="zh"
+# # 小例子
+# %%
+from recipes.creation import make_tensor
+print(make_tensor([0, 1, 2]))
+"""
+
+
+@pytest.fixture()
+def recipes_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the recipe modules that the cache key reads, free to edit."""
+    copy = tmp_path / "recipes"
+    shutil.copytree(ROOT / "recipes", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(notebooks, "_RECIPES_DIR", copy)
+    return copy
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path) -> Tutorial:
+    path = tmp_path / "tutorials" / "tiny.py"
+    path.parent.mkdir()
+    path.write_text(TUTORIAL, encoding="utf-8")
+    return Tutorial.read(path)
+
+
+def _runs(cache: Path) -> int:
+    ledger = cache / "executions.jsonl"
+    return len(ledger.read_text(encoding="utf-8").splitlines()) if ledger.exists() else 0
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def test_dependencies_follow_imports_between_recipe_modules() -> None:
+    regression = Tutorial.read(ROOT / "docs" / "tutorials" / "regression_nn.py")
+    used = recipe_dependencies(regression)
+    assert "regression_nn" in used
+    # regression_nn builds on other recipe modules; they are dependencies too.
+    assert len(used) > 1, used
+    assert "cli" not in used and "catalog" not in used
+
+
+def test_a_cli_only_change_keeps_every_tutorial_cached(recipes_copy: Path) -> None:
+    tutorials = [Tutorial.read(p) for p in sorted((ROOT / "docs" / "tutorials").glob("*.py"))]
+    before = [cache_key(t) for t in tutorials]
+    _append(recipes_copy / "cli.py", "\n# an edit to the command line only\n")
+    _append(recipes_copy / "checker" / "report.py", "\n# and to the checker\n")
+    assert [cache_key(t) for t in tutorials] == before
+
+
+def test_an_imported_module_change_invalidates_only_its_tutorials(recipes_copy: Path) -> None:
+    tutorials = {p.stem: Tutorial.read(p) for p in (ROOT / "docs" / "tutorials").glob("*.py")}
+    before = {name: cache_key(t) for name, t in tutorials.items()}
+    _append(recipes_copy / "checkpoints.py", "\n# an edit to one topic\n")
+    changed = {name for name, t in tutorials.items() if cache_key(t) != before[name]}
+    assert "checkpoints" in changed
+    assert changed == {n for n, t in tutorials.items() if "checkpoints" in recipe_dependencies(t)}
+    assert "creation" not in changed
+
+
+@pytest.mark.slow
+def test_cli_change_runs_nothing_and_a_corrupt_entry_is_rebuilt(
+    recipes_copy: Path, tiny: Tutorial, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "cache"
+    first = execute_tutorial(tiny, cache)
+    assert not first.from_cache and _runs(cache) == 1
+    assert "tensor([0, 1, 2])" in first.results[0]["outputs"][0]["text"]
+
+    _append(recipes_copy / "cli.py", "\n# an edit to the command line only\n")
+    assert execute_tutorial(tiny, cache).from_cache and _runs(cache) == 1
+
+    entry = cache / "tiny.json"
+    entry.write_text(entry.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.tutorials"):
+        again = execute_tutorial(tiny, cache)
+    assert not again.from_cache and _runs(cache) == 2
+    assert any("tiny.json is corrupt" in r.getMessage() for r in caplog.records)
+    stored = json.loads(entry.read_text(encoding="utf-8"))
+    assert stored["results"] == again.results
+    assert execute_tutorial(tiny, cache).from_cache and _runs(cache) == 2
+
+    _append(recipes_copy / "creation.py", "\n# an edit to the module it imports\n")
+    assert cache_key(tiny) != again.key
