@@ -293,20 +293,19 @@ class _LineRewrite:
         head = self.lines[first_row][0][:first_col]
         last_part = claim.text.split("\n")[-1].rstrip()
         tail = self.lines[last_row][0][last_col + len(last_part):]
-        if claim.kind in _COMMENT_KINDS:
-            hash_col = head.rfind("#")
+        # continuation lines: an output block's or doctest's prefix; for a comment, a "#" in
+        # the same column with the text aligned under the first line's
+        more = head
+        hash_col = head.rfind("#")
+        if claim.kind in _COMMENT_KINDS and hash_col >= 0:
             lead = head[:hash_col]
             lead = lead if not lead.strip() else " " * _width(lead)
             more = lead + "#" + " " * _width(head[hash_col + 1 :])
-        elif claim.kind == "doctest":
-            more = head
-        else:
-            more = head
         blank = "<BLANKLINE>" if claim.kind == "doctest" else ""
         rows = [head + new[0]] + [(more + part) if part else (more + blank).rstrip()
                                   for part in new[1:]]
         rows[-1] += tail
-        end = self.lines[first_row][1]
+        end = self._ending(first_row)
         in_place = (self.lines[:first_row] + [[r, end] for r in rows[:-1]]
                     + [[rows[-1], self.lines[last_row][1]]] + self.lines[last_row + 1 :])
         found = [(in_place, claim.line)]
@@ -314,12 +313,17 @@ class _LineRewrite:
             found.append((self._below(claim, first_row, head, new), claim.line + 1))
         return found
 
+    def _ending(self, row: int) -> str:
+        """The line ending for lines added after ``row``: its own, or for a last line without
+        one, the ending of the lines before it."""
+        return next((end for _, end in reversed(self.lines[: row + 1]) if end), "\n")
+
     def _below(self, claim: Claim, row: int, head: str, new: list[str]) -> list[list[str]]:
         """A trailing comment turned into a comment block under its statement."""
         code = head[: head.rfind("#")].rstrip()
         statement = self.lines[claim.target_line - 1][0]
         indent = statement[: len(statement) - len(statement.lstrip())]
-        end = self.lines[row][1] or "\n"
+        end = self._ending(row)
         block = [[f"{indent}# {part}".rstrip(), end] for part in new]
         block[-1][1] = self.lines[row][1]
         return (self.lines[:row] + [[code, end]] + block + self.lines[row + 1 :])
