@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import tokenize
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -501,3 +502,21 @@ def test_the_stale_example_page_shows_a_rewrite_of_each_wrong_claim(runs):
 def test_checker_pages_hold_the_example_placeholder_in_a_diff_fence(page):
     text = (ROOT / "docs" / page).read_text(encoding="utf-8")
     assert "```diff\n<!-- update-diff-example -->\n```" in text
+
+
+def _columns(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_continuation_lines_align_by_display_width_and_take_the_file_line_ending(tmp_path):
+    path = tmp_path / "wide.md"
+    # CRLF, and the last line has no line break at all
+    path.write_bytes('```python\r\nprint(len("张量"), 1, sep="\\n")  # 输出：9'.encode())
+    update = plan_update(_pretend(path, {"9": "2\n1\n"}))
+    assert update.updated and not update.left
+    first, second = update.new.decode().split("\r\n")[1:]
+    assert _columns(first[: first.index("#")]) == _columns(second[: second.index("#")])
+    assert _columns(first[: first.rindex("2")]) == _columns(second[: second.rindex("1")])
+    assert parse_file(path).claims[0].text == "9"  # planning wrote nothing
+    write_update(update)
+    assert [c.text.split() for c in parse_file(path).claims] == [["2", "1"]]
