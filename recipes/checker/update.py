@@ -127,9 +127,13 @@ def plan_update(result: DocumentResult) -> FileUpdate:
     """The rewrite of ``result``'s document that makes its wrong claims say what the code
     printed; the file is read, never written."""
     doc = result.document
-    raw = Path(doc.path).read_bytes()
-    update = FileUpdate(doc.path, raw, raw)
     wrong = [cr for br in result.blocks for cr in br.claims if cr.verdict == "wrong"]
+    try:
+        raw = Path(doc.path).read_bytes()
+    except OSError as err:
+        return FileUpdate(doc.path, b"", b"", left=[(cr.claim, f"cannot read the file: {err}")
+                                                   for cr in wrong])
+    update = FileUpdate(doc.path, raw, raw)
     if not wrong:
         return update
     shared = _shared(doc)
@@ -440,7 +444,7 @@ def refusal(paths: list[str]) -> str | None:
     if not dirty:
         return None
     listed = "; ".join(f"{path} ({why.splitlines()[0]})" for path, why in dirty)
-    return (f"--update would rewrite files with uncommitted changes: {listed}. Commit or stash "
+    return (f"--update may rewrite files with uncommitted changes: {listed}. Commit or stash "
             "them first, or pass --force to rewrite them anyway")
 
 
