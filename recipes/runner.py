@@ -44,7 +44,9 @@ def __torch_recipes_cap_output(limit):
     class OutputLimitExceeded(RuntimeError):
         pass
 
-    def cap_streams(*_args):
+    def cap_streams(info=None):
+        if info is not None and info.raw_cell.startswith({batch}):
+            return  # the cells a batch runs are capped one by one
         written = [0]
         for stream in (sys.stdout, sys.stderr):
             def write(text, _write=stream.write):
@@ -60,6 +62,51 @@ def __torch_recipes_cap_output(limit):
 
 __torch_recipes_cap_output({limit})
 del __torch_recipes_cap_output
+"""
+
+# Where the batch runner lives in the kernel: on the shell, not in the user's namespace, so a
+# tutorial's %reset or its own names cannot remove it.
+_BATCH_CALL = "get_ipython()._torch_recipes_run_cells("
+_CELL_DONE = "application/vnd.torch-recipes.cell-done+json"
+
+# Runs a batch's cells as IPython runs cells of their own (history, display of the last
+# expression, its own traceback), each followed by a marker output that ends the cell's outputs.
+# It stops after a cell that raised or showed a traceback, and before a cell with top-level
+# ``await``, which cannot run nested: the runner sends that one in a request of its own.
+_BATCH_RUNNER = f"""
+def __torch_recipes_batch_runner():
+    import sys
+    import time
+    from IPython import get_ipython
+    from IPython.display import publish_display_data
+
+    shell = get_ipython()
+    stream = sys.stdout  # the kernel's own, whatever a tutorial puts in its place
+
+    def run_cells(sources):
+        for source in sources:
+            try:
+                transformed, failure = shell.transform_cell(source), None
+            except Exception:
+                transformed, failure = source, True
+            if failure is None and shell.should_run_async(source, transformed_cell=transformed,
+                                                          preprocessing_exc_tuple=None):
+                return
+            shown = getattr(shell, "_last_traceback", None)
+            start = time.perf_counter()
+            result = shell.run_cell(source, store_history=True)
+            seconds = time.perf_counter() - start
+            publish_display_data({{{_CELL_DONE!r}: {{"seconds": seconds}}}})
+            # Waits until the kernel has sent the marker: a next cell that kills the process
+            # must not take this cell's end with it.
+            stream.flush()
+            if not result.success or getattr(shell, "_last_traceback", None) is not shown:
+                return
+
+    shell._torch_recipes_run_cells = run_cells
+
+__torch_recipes_batch_runner()
+del __torch_recipes_batch_runner
 """
 
 
@@ -140,6 +187,27 @@ class _ConfinedKernelManager(AsyncKernelManager):
         return cmd, kw
 
 
+class _CellSplittingClient(NotebookClient):
+    """A notebook client that files a batch's outputs under the cell that made them.
+
+    At each cell's marker the outputs so far move to ``finished``: a later cell's
+    ``clear_output`` then clears only its own outputs, as it would in a cell of its own.
+    """
+
+    def output(self, outs: list, msg: dict[str, Any], display_id: str | None,
+               cell_index: int) -> Any:
+        content = msg["content"]
+        marker = content.get("data", {}).get(_CELL_DONE) if msg["msg_type"] == "display_data" \
+            else None
+        if marker is None:
+            return super().output(outs, msg, display_id, cell_index)
+        self.finished.append((marker["seconds"], [dict(out) for out in outs]))
+        outs[:] = []
+        # A clear_output(wait=True) waits for its own cell's next output, which never comes.
+        self.clear_before_next_output = False
+        return None
+
+
 class KernelRunner:
     """A fresh Jupyter kernel that runs cells one at a time and survives their failures.
 
@@ -211,6 +279,33 @@ class KernelRunner:
             result.replay_failures = self.restart()
         return result
 
+    def run_cells(self, sources: list[str], *, timeout: float | None = None,
+                  tag: Any = None) -> list[CellResult]:
+        """Execute ``sources`` as consecutive cells, up to and including the first that fails.
+
+        The result of each cell is what :meth:`run` would give for it, but the cells travel to
+        the kernel in one request instead of one each: the round trip to the kernel, not the
+        cells, was most of the time the checker spent on a block. ``timeout`` is for all of
+        them together; a cell that times out or kills the kernel restarts it as in :meth:`run`.
+        """
+        if self._client is None:
+            raise RuntimeError("the kernel is not running: use KernelRunner as a context manager")
+        limit = timeout or self.timeout
+        deadline = time.monotonic() + limit
+        results: list[CellResult] = []
+        while len(results) < len(sources) and (not results or results[-1].status == "ok"):
+            left = max(deadline - time.monotonic(), 0.1)
+            batch = self._execute_batch(sources[len(results):], left)
+            if not batch:  # top-level await: the kernel runs that cell only as a request
+                batch = [self._execute(sources[len(results)], left)]
+            results.extend(batch)
+        for result in results:
+            if result.status == "ok":
+                self._succeeded.append((result.source, tag))
+        if results and results[-1].status in ("timeout", "died"):
+            results[-1].replay_failures = self.restart()
+        return results
+
     def restart(self) -> list[ReplayFailure]:
         """Start a new kernel and replay the cells that succeeded; return those that failed.
 
@@ -236,13 +331,37 @@ class KernelRunner:
                 return failures
 
     def _execute(self, source: str, timeout: float | None = None) -> CellResult:
-        assert self._client is not None
         limit = timeout or self.timeout
+        self.executions += 1
+        status, outputs, seconds = self._request(source, limit)
+        return _cell_result(source, status, outputs, seconds, limit)
+
+    def _execute_batch(self, sources: list[str], limit: float) -> list[CellResult]:
+        """Run ``sources`` in one request: the cells that ran, the last one failing if any did."""
+        assert isinstance(self._client, _CellSplittingClient)
+        self._client.finished = []
+        status, rest, seconds = self._request(f"{_BATCH_CALL}{sources!r})", limit)
+        finished = self._client.finished
+        results = [_cell_result(source, "ok", outputs, took, limit)
+                   for source, (took, outputs) in zip(sources, finished)]
+        if status != "ok":
+            # The cell after the last marker timed out or died (or the last cell did, after
+            # its marker, when every marker came).
+            k = min(len(finished), len(sources) - 1)
+            outputs = results[k].outputs + rest if k < len(results) else rest
+            del results[k:]
+            took = seconds - sum(result.seconds for result in results)
+            results.append(_cell_result(sources[k], status, outputs, took, limit))
+        self.executions += len(results)
+        return results
+
+    def _request(self, source: str, limit: float) -> tuple[Status, list[dict], float]:
+        """Send ``source`` as one cell; its status (ok, timeout or died), outputs and seconds."""
+        assert self._client is not None
         # nbclient counts whole seconds.
         self._client.timeout = max(1, math.ceil(limit))
         cell = nbformat.v4.new_code_cell(source)
         self._nb.cells = [cell]
-        self.executions += 1
         start = time.perf_counter()
         status: Status = "ok"
         try:
@@ -252,29 +371,10 @@ class KernelRunner:
         except DeadKernelError:
             status = "died"
         seconds = time.perf_counter() - start
-        outputs = [dict(out) for out in cell.get("outputs", [])]
-        error = next(
-            (
-                ErrorInfo(
-                    out["ename"], out["evalue"], _ANSI.sub("", "\n".join(out["traceback"]))
-                )
-                for out in outputs
-                if out["output_type"] == "error"
-            ),
-            None,
-        )
-        if status == "ok" and error is not None:
-            status = "error"
-        if status == "timeout":
-            error = ErrorInfo("TimeoutError", f"the cell ran longer than {limit:g} s", "")
-        elif status == "died":
-            error = ErrorInfo(
-                "DeadKernelError", "the process running the cell died (exit, crash or kill)", ""
-            )
-        return CellResult(source, status, outputs, error, seconds)
+        return status, [dict(out) for out in cell.get("outputs", [])], seconds
 
     def _start(self) -> None:
-        client = NotebookClient(
+        client = _CellSplittingClient(
             self._nb,
             timeout=max(1, math.ceil(self.timeout)),
             kernel_name=self.kernel_name,
@@ -301,8 +401,10 @@ class KernelRunner:
         client.start_new_kernel(env=env)
         client.start_new_kernel_client()
         self._client = client
-        prelude = _OUTPUT_CAP.replace("{limit}", str(self.output_limit))
-        for code in (prelude, self.setup):
+        prelude = _OUTPUT_CAP.replace("{limit}", str(self.output_limit)).replace(
+            "{batch}", repr(_BATCH_CALL)
+        )
+        for code in (prelude, _BATCH_RUNNER, self.setup):
             if code.strip():
                 self._run_setup(code)
 
@@ -317,4 +419,26 @@ class KernelRunner:
         if self._client is not None:
             self._client._cleanup_kernel()
             self._client = None
+
+
+def _cell_result(source: str, status: Status, outputs: list[dict], seconds: float,
+                 limit: float) -> CellResult:
+    """A cell's result from what it output: an error output makes an ``ok`` cell ``error``."""
+    error = next(
+        (
+            ErrorInfo(out["ename"], out["evalue"], _ANSI.sub("", "\n".join(out["traceback"])))
+            for out in outputs
+            if out["output_type"] == "error"
+        ),
+        None,
+    )
+    if status == "ok" and error is not None:
+        status = "error"
+    if status == "timeout":
+        error = ErrorInfo("TimeoutError", f"the cell ran longer than {limit:g} s", "")
+    elif status == "died":
+        error = ErrorInfo(
+            "DeadKernelError", "the process running the cell died (exit, crash or kill)", ""
+        )
+    return CellResult(source, status, outputs, error, seconds)
 

@@ -85,3 +85,50 @@ def test_counts_executions_including_replays(results) -> None:
 def test_rejects_a_non_positive_timeout() -> None:
     with pytest.raises(ValueError, match="positive timeout"):
         KernelRunner(timeout=0)
+
+
+@pytest.fixture(scope="module")
+def batches() -> dict[str, object]:
+    """Cells sent together with run_cells, in one kernel: each gets what run would give it."""
+    with KernelRunner(timeout=20, output_limit=100_000) as kernel:
+        out: dict[str, object] = {}
+        out["first"] = kernel.run_cells([
+            "value = 41",
+            "value + 1",
+            "print('gone')\nfrom IPython.display import clear_output\nclear_output()\n"
+            "print('kept')",
+            "print('x' * 60_000)",
+            "print('y' * 60_000)",
+            "raise KeyError('missing')",
+            "print('never runs')",
+        ])
+        out["dying"] = kernel.run_cells(["print(value)", "import os\nos._exit(3)", "value = 0"])
+        out["after_death"] = kernel.run("print(value)")
+        out["awaiting"] = kernel.run_cells(
+            ["import asyncio\nawait asyncio.sleep(0)\nprint('awaited')", "print(value + 1)"])
+        out["reset"] = kernel.run_cells(["%reset -f", "print('still batched')"])
+    return out
+
+
+def test_batched_cells_each_get_their_own_outputs(batches) -> None:
+    first = batches["first"]
+    assert [r.status for r in first] == ["ok", "ok", "ok", "ok", "ok", "error"]
+    assert first[1].text == "42\n"
+    assert first[1].outputs[0]["output_type"] == "execute_result"
+    assert first[2].text == "kept\n"  # its clear_output cleared its own outputs only
+    # the output limit is each cell's, not the batch's
+    assert len(first[3].text) == len(first[4].text) == 60_001
+    assert first[5].error.ename == "KeyError"
+
+
+def test_a_batch_that_kills_the_kernel_blames_the_cell_that_did(batches) -> None:
+    dying = batches["dying"]
+    assert [r.status for r in dying] == ["ok", "died"]
+    assert dying[0].text == "41\n"
+    assert batches["after_death"].text == "41\n"  # replayed; the cell after the exit never ran
+
+
+def test_top_level_await_and_reset_run_in_a_batch(batches) -> None:
+    assert [r.text for r in batches["awaiting"]] == ["awaited\n", "42\n"]
+    assert [r.status for r in batches["reset"]] == ["ok", "ok"]
+    assert batches["reset"][1].text == "still batched\n"

@@ -4,7 +4,8 @@ Each block is split into cells so that every claimed statement runs as a cell of
 claim is compared with exactly what that statement printed; the statements between claims run
 together. All cells of a document share one Jupyter kernel (the project's
 :class:`recipes.runner.KernelRunner`), so state flows from block to block and ``torch`` is imported
-once per document. A block that raises, times out, exits or kills its process stops there; the
+once per document; a block's cells travel to the kernel in one request, as the round trip to the
+kernel costs more than running a small cell. A block that raises, times out, exits or kills its process stops there; the
 runner restarts the kernel and replays the cells that succeeded, and the next block goes on.
 
 One finding per root cause: a block that fails only because an earlier block failed (a
@@ -23,7 +24,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -633,12 +634,11 @@ def _run_block(block: Block, state: _State) -> BlockResult:
     raised: CellResult | None = None
     # The timeout is the block's, shared by the cells it was split into.
     deadline = time.monotonic() + runner.timeout
-    for k, cell in enumerate(cells):
+    for k, (cell, res) in enumerate(zip(cells, _cell_results(runner, cells, block, deadline))):
         taint = tracker.visit(cell.tree) if cell.tree is not None else set()
         if _TIMING_MAGIC.search(cell.source):
             taint.add("env")
         block_taint |= taint
-        res = runner.run(cell.source, timeout=max(deadline - time.monotonic(), 0.1), tag=block)
         state.restored(res.replay_failures)
         br.seconds += res.seconds
         outputs.extend(res.outputs)
@@ -687,6 +687,22 @@ def _run_block(block: Block, state: _State) -> BlockResult:
         br.claims.append(cr)
     br.claims.sort(key=lambda c: (c.claim.line, c.claim.output or 0, c.claim.stmt or 0))
     return br
+
+
+def _cell_results(runner: KernelRunner, cells: list[Cell], block: Block,
+                  deadline: float) -> Iterator[CellResult]:
+    """The block's cells' results in order, the cells sent to the kernel together.
+
+    A batch stops at a failing cell; the next batch is sent only when the caller asks for the
+    next result, so a block that stops there runs nothing more, and what the caller does about
+    the failure (a restart, a probe) happens before the cells after it run.
+    """
+    done = 0
+    while done < len(cells):
+        batch = runner.run_cells([cell.source for cell in cells[done:]],
+                                 timeout=max(deadline - time.monotonic(), 0.1), tag=block)
+        done += len(batch)
+        yield from batch
 
 
 def _report_unrestored(state: _State, results: list[BlockResult]) -> None:
