@@ -2,7 +2,8 @@
 outcome, and -k, --lf, --junitxml and pytest-xdist working on them.
 
 Each run checks a tutorial in a real (sandboxed) kernel, one per document, so the runs are few:
-one plain run, one -k run followed by --lf, one -n 2 run of two documents.
+one run followed by --lf with -k, and one -n 2 run of two documents; -k is also checked on the
+collection, which runs nothing.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def test_loading_the_plugin_imports_neither_torch_nor_the_checker():
 
 
 @pytest.mark.slow
-def test_verdicts_become_outcomes_with_the_diff_and_the_reason(tutorials: pytest.Pytester):
+def test_verdicts_become_outcomes_then_last_failed_reruns_the_failures(tutorials: pytest.Pytester):
     result = tutorials.runpytest("--tutorials", "intro.md", "-rs", "--junitxml=report.xml")
     result.assert_outcomes(passed=2, failed=1, skipped=1, errors=2)
     assert _outcomes(tutorials.path / "report.xml") == INTRO_OUTCOMES
@@ -128,16 +129,10 @@ def test_verdicts_become_outcomes_with_the_diff_and_the_reason(tutorials: pytest
     failure = ET.parse(tutorials.path / "report.xml").getroot().find(
         ".//testcase[@name='line 5']/failure")
     assert "-10" in failure.text and "+9" in failure.text
-
-
-@pytest.mark.slow
-def test_keyword_selection_then_last_failed(tutorials: pytest.Pytester):
-    result = tutorials.runpytest("--tutorials", "intro.md", "-k", "line and (5 or 10)")
-    result.assert_outcomes(failed=1, skipped=1, deselected=4)
-    # --lf reruns only what failed last time: the one wrong claim
-    result = tutorials.runpytest("--tutorials", "intro.md", "--lf", "-v")
-    result.assert_outcomes(failed=1, deselected=5)
-    result.stdout.fnmatch_lines(["intro.md::line 5 FAILED*"])
+    # --lf reruns what failed or errored last time, and -k narrows that further
+    result = tutorials.runpytest("--tutorials", "intro.md", "--lf", "-k", "not 18", "-v")
+    result.assert_outcomes(failed=1, errors=1, deselected=4)
+    result.stdout.fnmatch_lines(["intro.md::line 5 FAILED*", "intro.md::block at line 22 ERROR*"])
 
 
 @pytest.mark.slow
