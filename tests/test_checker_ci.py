@@ -107,8 +107,8 @@ def _run_hook(repo: Path, *args: str) -> subprocess.CompletedProcess:
                             cwd=repo, capture_output=True, text=True, check=True).stdout.split()
     files = [name for name in staged if re.search(hook["files"], name)]
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run([*shlex.split(hook["entry"]), *args, *files], cwd=repo, env=env, check=False,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run([*shlex.split(hook["entry"]), *args, *files], cwd=repo, env=env,
+                          check=False, capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.slow
