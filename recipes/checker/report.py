@@ -156,7 +156,7 @@ def _claim_line(path: str, cr: ClaimResult) -> Text:
 
 
 def claim_report(path: str, cr: ClaimResult, *, verbose: bool = False) -> Text:
-    """A claim's line in the report and, when it is wrong, the diff under it (``verbose``: uncut)."""
+    """A claim's line in the report and, when wrong, the diff under it (``verbose``: uncut)."""
     text = _claim_line(path, cr)
     if cr.verdict == "wrong" and cr.diff:
         text.append("\n")
