@@ -32,8 +32,15 @@
 # %%
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
-from recipes.autograd import compute_grad, compute_hessian, compute_vjp, measure_grad_norm, zero_grads
+from recipes.autograd import (
+    compute_grad,
+    compute_hessian,
+    compute_vjp,
+    measure_grad_norm,
+    zero_grads,
+)
 
 # %% [markdown] lang="en"
 # ## `requires_grad`: asking autograd to record
@@ -91,7 +98,10 @@ print(x.requires_grad)
 # %%
 loss.backward()
 print("w.grad:", w.grad)
-print("compute_grad:", compute_grad(lambda t: t**2 + 20, torch.tensor(10.0)))
+print(
+    "compute_grad:",
+    compute_grad(lambda t: t**2 + 20, torch.tensor(10.0)),
+)
 
 # %% [markdown] lang="en"
 # The chain rule runs through every intermediate result. For `z = (a + b) · c`, the gradient with
@@ -148,7 +158,12 @@ x.grad = None
 print("mean().backward():  ", x.grad)
 
 v = torch.tensor([1.0, 0.0, 2.0])
-print("compute_vjp with v: ", compute_vjp(lambda t: t**2 + 2 * t, torch.tensor([1.0, 2.0, 3.0]), v))
+print(
+    "compute_vjp with v: ",
+    compute_vjp(
+        lambda t: t**2 + 2 * t, torch.tensor([1.0, 2.0, 3.0]), v
+    ),
+)
 
 # %% [markdown] lang="en"
 # ## Gradients accumulate
@@ -283,10 +298,17 @@ except RuntimeError as err:
 # %% [markdown] lang="en"
 # Put together, the loop is: forward, loss, `backward()`, update under `no_grad`, then clear the
 # gradient. Minimising `w² + 20` from `w = 10` shows `w` sliding to 0 and the loss to 20.
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # 把这些步骤连起来，训练循环就是：前向计算、求损失、`backward()`、在 `no_grad` 中更新，
 # 最后清空梯度。从 `w = 10` 开始最小化 `w² + 20`，可以看到 `w` 逐渐滑向 0，损失逐渐接近 20。
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
 w = torch.tensor(10.0, requires_grad=True)
@@ -300,12 +322,26 @@ for step in range(60):
     history.append((w.item(), loss.item()))
 print(f"w = {w.item():.4f}, loss = {history[-1][1]:.4f}")
 
-fig, ax = plt.subplots(figsize=(5, 3))
-ax.plot([loss for _, loss in history])
-ax.set_title("Gradient descent on w² + 20 · 在 w² + 20 上做梯度下降")
-ax.set_xlabel("step · 步数")
-ax.set_ylabel("loss · 损失")
-plt.show()
+LABELS = {
+    "en": {
+        "title": "Gradient descent on w² + 20",
+        "x": "step",
+        "y": "loss",
+    },
+    "zh": {
+        "title": "在 w² + 20 上做梯度下降",
+        "x": "步数",
+        "y": "损失",
+    },
+}
+for lang, label in LABELS.items():
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([loss for _, loss in history])
+    ax.set_title(label["title"])
+    ax.set_xlabel(label["x"])
+    ax.set_ylabel(label["y"])
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # ## `detach()`: the same values without the history
@@ -368,7 +404,9 @@ print("outside:", (x * 2).requires_grad)
 # 只依赖于它的计算结果就不会再记录任何东西。
 
 # %%
-frozen = torch.tensor([1.0, 2.0], requires_grad=True).requires_grad_(False)
+frozen = torch.tensor([1.0, 2.0], requires_grad=True).requires_grad_(
+    False
+)
 print((frozen * 2).requires_grad)
 
 # %% [markdown] lang="en"
@@ -412,7 +450,9 @@ try:
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
 
-compute_hessian(lambda t: t[0] ** 2 * t[1] + t[1] ** 3, torch.tensor([1.0, 2.0]))
+compute_hessian(
+    lambda t: t[0] ** 2 * t[1] + t[1] ** 3, torch.tensor([1.0, 2.0])
+)
 
 # %% [markdown] lang="en"
 # ## Clipping gradients

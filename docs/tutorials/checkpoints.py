@@ -73,7 +73,10 @@ state = model.state_dict()
 for name, tensor in state.items():
     print(f"{name:28s} {tuple(tensor.shape)}")
 parameters = {name for name, _ in model.named_parameters()}
-print("not parameters:", [name for name in state if name not in parameters])
+print(
+    "not parameters:",
+    [name for name in state if name not in parameters],
+)
 
 # %% [markdown] lang="en"
 # ## Saving and loading weights
@@ -89,7 +92,9 @@ print("not parameters:", [name for name in state if name not in parameters])
 # 把保存的张量复制进去。在评估模式下，两个模型的输出完全相同。
 
 # %%
-model(torch.randn(16, 4))  # one training-mode pass updates BatchNorm's running statistics
+model(
+    torch.randn(16, 4)
+)  # one training-mode pass updates BatchNorm's running statistics
 torch.save(model.state_dict(), folder / "weights.pt")
 
 restored = MLP(4, [8], 3, batch_norm=True)
@@ -133,8 +138,15 @@ torch.save(model, folder / "whole_model.pt")
 try:
     torch.load(folder / "whole_model.pt")
 except Exception as err:
-    key_line = next(line for line in str(err).splitlines() if "Unsupported global" in line)
-    print(f"{type(err).__name__}: ... {key_line.strip().split(' Please')[0]} ...")
+    key_line = next(
+        line
+        for line in str(err).splitlines()
+        if "Unsupported global" in line
+    )
+    print(
+        f"{type(err).__name__}: ... "
+        f"{key_line.strip().split(' Please')[0]} ..."
+    )
 try:
     read_checkpoint(folder / "whole_model.pt")
 except ValueError as err:
@@ -161,8 +173,14 @@ except ValueError as err:
 
 # %%
 on_cpu = torch.load(folder / "weights.pt", map_location="cpu")
-shapes_only = read_checkpoint(folder / "weights.pt", map_location="meta")
-print(on_cpu["layers.0.weight"].device, shapes_only["layers.0.weight"].device, shapes_only["layers.0.weight"].shape)
+shapes_only = read_checkpoint(
+    folder / "weights.pt", map_location="meta"
+)
+print(
+    on_cpu["layers.0.weight"].device,
+    shapes_only["layers.0.weight"].device,
+    shapes_only["layers.0.weight"].shape,
+)
 
 # %% [markdown] lang="en"
 # ## When the file does not fit the model
@@ -230,7 +248,14 @@ for attempt in (
 
 # %%
 optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-torch.save({"epoch": 3, "model": model.state_dict(), "optimizer": optimizer.state_dict()}, folder / "raw.pt")
+torch.save(
+    {
+        "epoch": 3,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+    },
+    folder / "raw.pt",
+)
 
 checkpoint = torch.load(folder / "raw.pt", map_location="cpu")
 model.load_state_dict(checkpoint["model"])
@@ -263,18 +288,46 @@ def fresh_model_and_optimizer():
 
 
 straight, straight_opt = fresh_model_and_optimizer()
-losses = train_resumable(straight, straight_opt, dataset, nn.CrossEntropyLoss(), 8, folder / "straight.pt", batch_size=16)
+losses = train_resumable(
+    straight,
+    straight_opt,
+    dataset,
+    nn.CrossEntropyLoss(),
+    8,
+    folder / "straight.pt",
+    batch_size=16,
+)
 
 first, first_opt = fresh_model_and_optimizer()
-losses_before = train_resumable(first, first_opt, dataset, nn.CrossEntropyLoss(), 3, folder / "resumed.pt", batch_size=16)
-# A new process would start here, with new objects: everything comes from the checkpoint.
+losses_before = train_resumable(
+    first,
+    first_opt,
+    dataset,
+    nn.CrossEntropyLoss(),
+    3,
+    folder / "resumed.pt",
+    batch_size=16,
+)
+# A new process would start here, with new objects: everything comes
+# from the checkpoint.
 resumed, resumed_opt = fresh_model_and_optimizer()
-losses_after = train_resumable(resumed, resumed_opt, dataset, nn.CrossEntropyLoss(), 8, folder / "resumed.pt", batch_size=16)
+losses_after = train_resumable(
+    resumed,
+    resumed_opt,
+    dataset,
+    nn.CrossEntropyLoss(),
+    8,
+    folder / "resumed.pt",
+    batch_size=16,
+)
 
 print("epochs run:", len(losses_before), "+", len(losses_after))
 print("last losses:", losses[-1], losses_after[-1])
 assert losses == losses_before + losses_after
-assert all(torch.equal(a, b) for a, b in zip(straight.parameters(), resumed.parameters()))
+assert all(
+    torch.equal(a, b)
+    for a, b in zip(straight.parameters(), resumed.parameters())
+)
 
 # %% [markdown] lang="en"
 # Restoring only the model is a common shortcut, and it changes the result: a fresh Adam starts
@@ -286,13 +339,38 @@ assert all(torch.equal(a, b) for a, b in zip(straight.parameters(), resumed.para
 
 # %%
 model_only, new_opt = fresh_model_and_optimizer()
-train_resumable(model_only, new_opt, dataset, nn.CrossEntropyLoss(), 3, folder / "model_only.pt", batch_size=16)
+train_resumable(
+    model_only,
+    new_opt,
+    dataset,
+    nn.CrossEntropyLoss(),
+    3,
+    folder / "model_only.pt",
+    batch_size=16,
+)
 model_only, new_opt = fresh_model_and_optimizer()
-model_only.load_state_dict(read_checkpoint(folder / "model_only.pt")["model"])
-save_checkpoint(folder / "model_only.pt", model_only, new_opt, epoch=3)  # the weights after 3 epochs, a fresh Adam
-train_resumable(model_only, new_opt, dataset, nn.CrossEntropyLoss(), 8, folder / "model_only.pt", batch_size=16)
-gap = max((a - b).abs().max().item() for a, b in zip(straight.parameters(), model_only.parameters()))
-print(f"largest weight difference from the uninterrupted run: {gap:.4f}")
+model_only.load_state_dict(
+    read_checkpoint(folder / "model_only.pt")["model"]
+)
+save_checkpoint(
+    folder / "model_only.pt", model_only, new_opt, epoch=3
+)  # the weights after 3 epochs, a fresh Adam
+train_resumable(
+    model_only,
+    new_opt,
+    dataset,
+    nn.CrossEntropyLoss(),
+    8,
+    folder / "model_only.pt",
+    batch_size=16,
+)
+gap = max(
+    (a - b).abs().max().item()
+    for a, b in zip(straight.parameters(), model_only.parameters())
+)
+print(
+    f"largest weight difference from the uninterrupted run: {gap:.4f}"
+)
 assert gap > 0
 
 # %% [markdown] lang="en"

@@ -32,6 +32,7 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from torch import nn
@@ -68,7 +69,10 @@ with_logits = nn.BCEWithLogitsLoss(reduction="none")(z, target)
 after_sigmoid = nn.BCELoss(reduction="none")(torch.sigmoid(z), target)
 print("BCEWithLogitsLoss:    ", with_logits)
 print("BCELoss after sigmoid:", after_sigmoid)
-assert torch.allclose(with_logits[1:], after_sigmoid[1:]) and after_sigmoid[0] == 100
+assert (
+    torch.allclose(with_logits[1:], after_sigmoid[1:])
+    and after_sigmoid[0] == 100
+)
 
 # %% [markdown] lang="en"
 # ## More classes: `CrossEntropyLoss`, and why not softmax before it
@@ -108,8 +112,14 @@ confident = torch.tensor([[10.0, -10.0, -10.0]])
 right = torch.tensor([0])
 loss_logits = nn.CrossEntropyLoss()(confident, right)
 loss_twice = nn.CrossEntropyLoss()(confident.softmax(dim=1), right)
-print(f"logits: {loss_logits.item():.4f}   softmax first: {loss_twice.item():.4f}")
-assert loss_logits < 1e-4 and abs(loss_twice.item() - math.log(1 + 2 / math.e)) < 1e-4
+print(
+    f"logits: {loss_logits.item():.4f}   softmax first: "
+    f"{loss_twice.item():.4f}"
+)
+assert (
+    loss_logits < 1e-4
+    and abs(loss_twice.item() - math.log(1 + 2 / math.e)) < 1e-4
+)
 
 # %% [markdown] lang="en"
 # The recipe `classification_loss` picks the loss from the logits' shape: one column means two
@@ -125,9 +135,14 @@ assert loss_logits < 1e-4 and abs(loss_twice.item() - math.log(1 + 2 / math.e)) 
 # 对于几个类别，它期望的是什么。
 
 # %% raises=["RuntimeError", "TypeError"]
-print(classification_loss(logits, labels), classification_loss(z.unsqueeze(1), target))
+print(
+    classification_loss(logits, labels),
+    classification_loss(z.unsqueeze(1), target),
+)
 assert torch.allclose(classification_loss(logits, labels), ce)
-assert torch.allclose(classification_loss(z.unsqueeze(1), target), with_logits.mean())
+assert torch.allclose(
+    classification_loss(z.unsqueeze(1), target), with_logits.mean()
+)
 try:
     nn.CrossEntropyLoss()(logits, labels.float())
 except RuntimeError as err:
@@ -155,7 +170,10 @@ except TypeError as err:
 # %%
 X, y = to_tensor_dataset(*load_iris(return_X_y=True)).tensors
 print(X.shape, X.dtype, y.dtype)
-print("classes in the last 30 rows:", torch.bincount(y[-30:], minlength=3))
+print(
+    "classes in the last 30 rows:",
+    torch.bincount(y[-30:], minlength=3),
+)
 
 # %% [markdown] lang="en"
 # `split_train_val` shuffles the rows with a seeded generator first, then holds out 20%. The
@@ -167,9 +185,17 @@ print("classes in the last 30 rows:", torch.bincount(y[-30:], minlength=3))
 # 所以模型在它们上面的准确率，可以用来估计模型在新样本上的准确率。
 
 # %%
-X_train, y_train, X_val, y_val = split_train_val(X, y, val_fraction=0.2, seed=0)
-print("train:", tuple(X_train.shape), torch.bincount(y_train, minlength=3))
-print("val:  ", tuple(X_val.shape), torch.bincount(y_val, minlength=3))
+X_train, y_train, X_val, y_val = split_train_val(
+    X, y, val_fraction=0.2, seed=0
+)
+print(
+    "train:",
+    tuple(X_train.shape),
+    torch.bincount(y_train, minlength=3),
+)
+print(
+    "val:  ", tuple(X_val.shape), torch.bincount(y_val, minlength=3)
+)
 
 # %% [markdown] lang="en"
 # ## The training loop: `model.train()`, `model.eval()`, `torch.inference_mode()`
@@ -193,7 +219,12 @@ torch.manual_seed(0)
 model = MLP(4, [16], 3, dropout=0.2)
 optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
 criterion = nn.CrossEntropyLoss()
-loader = make_loader(to_tensor_dataset(X_train, y_train), batch_size=16, shuffle=True, seed=0)
+loader = make_loader(
+    to_tensor_dataset(X_train, y_train),
+    batch_size=16,
+    shuffle=True,
+    seed=0,
+)
 train_losses, val_losses, val_accuracies = [], [], []
 for epoch in range(30):
     model.train()
@@ -211,8 +242,12 @@ for epoch in range(30):
     train_losses.append(total / len(y_train))
     val_accuracies.append(accuracy_from_logits(val_logits, y_val))
     if epoch % 5 == 4:
-        print(f"epoch {epoch + 1:2d}  train loss {train_losses[-1]:.3f}  "
-              f"val loss {val_losses[-1]:.3f}  val accuracy {val_accuracies[-1]:.3f}")
+        print(
+            f"epoch {epoch + 1:2d}  train loss "
+            f"{train_losses[-1]:.3f}  "
+            f"val loss {val_losses[-1]:.3f}  val accuracy "
+            f"{val_accuracies[-1]:.3f}"
+        )
 
 # %% [markdown] lang="en"
 # For reference, scikit-learn's `LogisticRegression` on the same split:
@@ -221,9 +256,14 @@ for epoch in range(30):
 # 作为参照，下面是 scikit-learn 的 `LogisticRegression` 在同一划分上的结果：
 
 # %%
-reference = LogisticRegression(max_iter=1000).fit(X_train.numpy(), y_train.numpy())
-print(f"held-out accuracy: MLP {val_accuracies[-1]:.3f}, "
-      f"LogisticRegression {reference.score(X_val.numpy(), y_val.numpy()):.3f}")
+reference = LogisticRegression(max_iter=1000).fit(
+    X_train.numpy(), y_train.numpy()
+)
+print(
+    f"held-out accuracy: MLP {val_accuracies[-1]:.3f}, "
+    "LogisticRegression "
+    f"{reference.score(X_val.numpy(), y_val.numpy()):.3f}"
+)
 
 # %% [markdown] lang="en"
 # ## What `torch.inference_mode()` gives up
@@ -250,7 +290,10 @@ try:
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
 eval_logits = predict(model, X_val)
-print(f"accuracy {accuracy_from_logits(eval_logits, y_val):.3f}, inference tensor: {eval_logits.is_inference()}")
+print(
+    f"accuracy {accuracy_from_logits(eval_logits, y_val):.3f}, "
+    f"inference tensor: {eval_logits.is_inference()}"
+)
 
 # %% [markdown] lang="en"
 # ## Two classes with the recipe
@@ -270,14 +313,25 @@ print(f"accuracy {accuracy_from_logits(eval_logits, y_val):.3f}, inference tenso
 # 两个类别互相重叠，所以即使是好的模型，也会把一些验证集的点分错。
 
 # %%
-Xb, yb = make_classification_data(n_samples=400, class_sep=0.8, random_state=0)
-Xb_train, yb_train, Xb_val, yb_val = split_train_val(Xb, yb, val_fraction=0.25, seed=0)
+Xb, yb = make_classification_data(
+    n_samples=400, class_sep=0.8, random_state=0
+)
+Xb_train, yb_train, Xb_val, yb_val = split_train_val(
+    Xb, yb, val_fraction=0.25, seed=0
+)
 torch.manual_seed(0)
 binary = MLP(2, [16], 1)
-history = train_classifier(binary, Xb_train, yb_train, Xb_val, yb_val, lr=0.01, epochs=30)
-reference_b = LogisticRegression().fit(Xb_train.numpy(), yb_train.numpy())
-print(f"held-out accuracy: MLP {history.val_accuracy[-1]:.3f}, "
-      f"LogisticRegression {reference_b.score(Xb_val.numpy(), yb_val.numpy()):.3f}")
+history = train_classifier(
+    binary, Xb_train, yb_train, Xb_val, yb_val, lr=0.01, epochs=30
+)
+reference_b = LogisticRegression().fit(
+    Xb_train.numpy(), yb_train.numpy()
+)
+print(
+    f"held-out accuracy: MLP {history.val_accuracy[-1]:.3f}, "
+    "LogisticRegression "
+    f"{reference_b.score(Xb_val.numpy(), yb_val.numpy()):.3f}"
+)
 assert history.val_accuracy[-1] < 1.0
 
 # %% [markdown] lang="en"
@@ -285,32 +339,84 @@ assert history.val_accuracy[-1] < 1.0
 #
 # Training and validation loss for iris, and the binary model's predicted class over the plane,
 # with the validation points on top. A logit above 0 means class 1.
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # ## 曲线与决策边界
 #
 # 左图是鸢尾花模型的训练损失和验证损失；右图是二分类模型在整个平面上预测的类别，上面叠加了验证集的点。
 # logit 大于 0 表示类别 1。
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
-x0 = torch.linspace(Xb[:, 0].min().item() - 1, Xb[:, 0].max().item() + 1, 200)
-x1 = torch.linspace(Xb[:, 1].min().item() - 1, Xb[:, 1].max().item() + 1, 200)
+x0 = torch.linspace(
+    Xb[:, 0].min().item() - 1, Xb[:, 0].max().item() + 1, 200
+)
+x1 = torch.linspace(
+    Xb[:, 1].min().item() - 1, Xb[:, 1].max().item() + 1, 200
+)
 grid0, grid1 = torch.meshgrid(x0, x1, indexing="xy")
-grid_logits = predict(binary, torch.stack([grid0.ravel(), grid1.ravel()], dim=1)).reshape(grid0.shape)
+grid_logits = predict(
+    binary, torch.stack([grid0.ravel(), grid1.ravel()], dim=1)
+).reshape(grid0.shape)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-ax1.plot(range(1, len(train_losses) + 1), train_losses, label="train · 训练集")
-ax1.plot(range(1, len(val_losses) + 1), val_losses, label="validation · 验证集")
-ax1.set_title("Iris: cross-entropy · 鸢尾花：交叉熵")
-ax1.set_xlabel("epoch · 轮次")
-ax1.set_ylabel("loss · 损失")
-ax1.legend()
-ax2.contourf(grid0, grid1, (grid_logits > 0).float(), levels=[-0.5, 0.5, 1.5], colors=["tab:blue", "tab:red"], alpha=0.25)
-for label, color in [(0, "tab:blue"), (1, "tab:red")]:
-    points = Xb_val[yb_val == label]
-    ax2.scatter(points[:, 0], points[:, 1], c=color, edgecolors="k", s=20, label=f"class {label} · 类别 {label}")
-ax2.set_title("Validation points and decision boundary · 验证集与决策边界")
-ax2.set_xlabel("feature 1 · 特征 1")
-ax2.set_ylabel("feature 2 · 特征 2")
-ax2.legend()
-plt.show()
+LABELS = {
+    "en": {
+        "train": "train",
+        "val": "validation",
+        "loss_title": "Iris: cross-entropy",
+        "epoch": "epoch",
+        "loss": "loss",
+        "class": "class {}",
+        "boundary_title": "Validation points and decision boundary",
+        "feature": "feature {}",
+    },
+    "zh": {
+        "train": "训练集",
+        "val": "验证集",
+        "loss_title": "鸢尾花：交叉熵",
+        "epoch": "轮次",
+        "loss": "损失",
+        "class": "类别 {}",
+        "boundary_title": "验证集与决策边界",
+        "feature": "特征 {}",
+    },
+}
+for lang, label in LABELS.items():
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    epochs = range(1, len(train_losses) + 1)
+    ax1.plot(epochs, train_losses, label=label["train"])
+    ax1.plot(epochs, val_losses, label=label["val"])
+    ax1.set_title(label["loss_title"])
+    ax1.set_xlabel(label["epoch"])
+    ax1.set_ylabel(label["loss"])
+    ax1.legend()
+    ax2.contourf(
+        grid0,
+        grid1,
+        (grid_logits > 0).float(),
+        levels=[-0.5, 0.5, 1.5],
+        colors=["tab:blue", "tab:red"],
+        alpha=0.25,
+    )
+    for cls, color in [(0, "tab:blue"), (1, "tab:red")]:
+        points = Xb_val[yb_val == cls]
+        ax2.scatter(
+            points[:, 0],
+            points[:, 1],
+            c=color,
+            edgecolors="k",
+            s=20,
+            label=label["class"].format(cls),
+        )
+    ax2.set_title(label["boundary_title"])
+    ax2.set_xlabel(label["feature"].format(1))
+    ax2.set_ylabel(label["feature"].format(2))
+    ax2.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)

@@ -31,6 +31,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import display
 
 from recipes.creation import (
     fill_like,
@@ -267,7 +268,10 @@ print(sample_normal(0.0, 1.0, (4,), generator=g))
 print(sample_normal(means, 1.0, generator=g))
 print(sample_normal(1.0, stds, generator=g))
 print(sample_normal(means, stds, generator=g))
-for bad_call in (lambda: sample_normal(0.0, 1.0), lambda: sample_normal(torch.tensor([1, 2]), 1.0)):
+for bad_call in (
+    lambda: sample_normal(0.0, 1.0),
+    lambda: sample_normal(torch.tensor([1, 2]), 1.0),
+):
     try:
         bad_call()
     except (ValueError, TypeError) as err:
@@ -276,21 +280,54 @@ for bad_call in (lambda: sample_normal(0.0, 1.0), lambda: sample_normal(torch.te
 # %% [markdown] lang="en"
 # A histogram makes the difference between `rand` and `randn` visible: a flat box on `[0, 1)`
 # against a bell curve centred at 0.
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # 用直方图可以直观看出 `rand` 和 `randn` 的区别：一个是在 `[0, 1)` 上平坦的矩形，
 # 另一个是以 0 为中心的钟形曲线。
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
 torch.manual_seed(0)
-fig, ax = plt.subplots()
-ax.hist(torch.rand(20000).numpy(), bins=60, alpha=0.6, density=True, label="rand · 均匀分布")
-ax.hist(torch.randn(20000).numpy(), bins=60, alpha=0.6, density=True, label="randn · 标准正态分布")
-ax.set_title("rand vs randn · 均匀分布与正态分布")
-ax.set_xlabel("value · 取值")
-ax.set_ylabel("density · 密度")
-ax.legend()
-plt.show()
+uniform, normal = (
+    torch.rand(20000).numpy(),
+    torch.randn(20000).numpy(),
+)
+LABELS = {
+    "en": {
+        "rand": "rand: uniform",
+        "randn": "randn: standard normal",
+        "title": "rand vs randn",
+        "x": "value",
+        "y": "density",
+    },
+    "zh": {
+        "rand": "rand：均匀分布",
+        "randn": "randn：标准正态分布",
+        "title": "均匀分布与正态分布",
+        "x": "取值",
+        "y": "密度",
+    },
+}
+for lang, label in LABELS.items():
+    fig, ax = plt.subplots()
+    ax.hist(
+        uniform, bins=60, alpha=0.6, density=True, label=label["rand"]
+    )
+    ax.hist(
+        normal, bins=60, alpha=0.6, density=True, label=label["randn"]
+    )
+    ax.set_title(label["title"])
+    ax.set_xlabel(label["x"])
+    ax.set_ylabel(label["y"])
+    ax.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # ## Filled tensors: `zeros`, `ones`, `full` and the `_like` forms
@@ -355,7 +392,9 @@ print(features[order], labels[order])
 
 # %%
 g = torch.Generator().manual_seed(1)
-shuffled_x, shuffled_y = shuffle_together(features, labels, generator=g)
+shuffled_x, shuffled_y = shuffle_together(
+    features, labels, generator=g
+)
 print(shuffled_x)
 print(shuffled_y)
 print(torch.equal(shuffled_x[:, 0] * 5, shuffled_y))
@@ -408,7 +447,10 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     torch.tensor(weights)
 print(caught[0].message)
-print(weights.clone().grad_fn.name(), weights.detach().data_ptr() == weights.data_ptr())
+print(
+    weights.clone().grad_fn.name(),
+    weights.detach().data_ptr() == weights.data_ptr(),
+)
 copied = copy_tensor(weights)
 copied[0] = 10.0
 print(weights, copied)

@@ -31,10 +31,16 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import display
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
-from recipes.data import SlidingWindowDataset, batches_per_epoch, make_loader, to_tensor_dataset
+from recipes.data import (
+    SlidingWindowDataset,
+    batches_per_epoch,
+    make_loader,
+    to_tensor_dataset,
+)
 
 # %% [markdown] lang="en"
 # ## A custom `Dataset`
@@ -48,6 +54,7 @@ from recipes.data import SlidingWindowDataset, batches_per_epoch, make_loader, t
 # 映射式（map-style）数据集就是一个实现了两个方法的类：`__len__` 返回样本数量，
 # `__getitem__(i)` 返回第 `i` 个样本。下面是一个最简单的例子，它提供 0 到 n - 1 的平方。
 
+
 # %%
 class Squares(Dataset):
     def __init__(self, n: int) -> None:
@@ -56,7 +63,9 @@ class Squares(Dataset):
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def __getitem__(
+        self, i: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         x = torch.tensor([float(i)])
         return x, x**2
 
@@ -94,7 +103,12 @@ print(windows[len(windows) - 1])
 
 # %%
 w = 4
-print([(series[i : i + w].tolist(), series[i + w].item()) for i in range(len(series) - w)][:2])
+print(
+    [
+        (series[i : i + w].tolist(), series[i + w].item())
+        for i in range(len(series) - w)
+    ][:2]
+)
 
 # %% [markdown] lang="en"
 # A window that is as long as the series leaves nothing to predict, so the dataset refuses it
@@ -128,7 +142,9 @@ except ValueError as err:
 rng = np.random.default_rng(0)
 features = rng.normal(size=(6, 3))
 labels = np.array([0, 1, 1, 0, 1, 0])
-raw = TensorDataset(torch.from_numpy(features), torch.from_numpy(labels))
+raw = TensorDataset(
+    torch.from_numpy(features), torch.from_numpy(labels)
+)
 print(raw[0][0].dtype)
 try:
     nn.Linear(3, 1)(raw[0][0])
@@ -169,8 +185,19 @@ for xb, yb in DataLoader(windows, batch_size=4, drop_last=True):
 
 # %%
 print(len(windows), batches_per_epoch(len(windows), 4), len(loader))
-print(batches_per_epoch(100, 16), batches_per_epoch(100, 16, drop_last=True))
-print(len(DataLoader(TensorDataset(torch.zeros(100)), batch_size=16, drop_last=True)))
+print(
+    batches_per_epoch(100, 16),
+    batches_per_epoch(100, 16, drop_last=True),
+)
+print(
+    len(
+        DataLoader(
+            TensorDataset(torch.zeros(100)),
+            batch_size=16,
+            drop_last=True,
+        )
+    )
+)
 
 # %% [markdown] lang="en"
 # `make_loader` builds the same `DataLoader` but checks its options first. A batch size of 0 is an
@@ -219,7 +246,8 @@ def epoch_order(loader: DataLoader) -> list[int]:
 _ = torch.manual_seed(0)
 first = epoch_order(DataLoader(numbers, batch_size=4, shuffle=True))
 _ = torch.manual_seed(0)
-# Any other random call in between, here a layer's initialization, draws from the global generator.
+# Any other random call in between, here a layer's initialization,
+# draws from the global generator.
 nn.Linear(3, 3)
 second = epoch_order(DataLoader(numbers, batch_size=4, shuffle=True))
 print(first)
@@ -236,7 +264,8 @@ print(second)
 # %%
 seeded = make_loader(numbers, batch_size=4, shuffle=True, seed=0)
 epoch_1, epoch_2 = epoch_order(seeded), epoch_order(seeded)
-# The same extra random call no longer matters: the seeded loader has its own generator.
+# The same extra random call no longer matters: the seeded loader
+# has its own generator.
 nn.Linear(3, 3)
 again = make_loader(numbers, batch_size=4, shuffle=True, seed=0)
 print(epoch_1)
@@ -258,6 +287,10 @@ print(epoch_order(again))
 # A linear model over a window of 8 values can predict the next value of a noisy sine wave. The first
 # 160 points train it with a shuffled, seeded loader; the last 40 points, later in time, check it.
 # The noise has variance 0.0025, so a loss near that value is close to the best any model can do.
+#
+# The second cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # ## 综合运用：学习预测正弦波
@@ -265,14 +298,21 @@ print(epoch_order(again))
 # 一个以 8 个历史值为输入的线性模型，就能预测带噪声正弦波的下一个值。前 160 个点通过打乱顺序、
 # 固定种子的 loader 用于训练；时间上更靠后的最后 40 个点用于检验。
 # 噪声的方差是 0.0025，所以损失接近这个值时，就已经接近任何模型所能达到的最好水平。
+#
+# 下面第二个单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
 _ = torch.manual_seed(0)
-wave = torch.sin(torch.linspace(0, 12 * torch.pi, 200)) + 0.05 * torch.randn(200)
+wave = torch.sin(
+    torch.linspace(0, 12 * torch.pi, 200)
+) + 0.05 * torch.randn(200)
 window = 8
 train_set = SlidingWindowDataset(wave[:160], window=window)
 val_set = SlidingWindowDataset(wave[160:], window=window)
-train_loader = make_loader(train_set, batch_size=16, shuffle=True, seed=0)
+train_loader = make_loader(
+    train_set, batch_size=16, shuffle=True, seed=0
+)
 print(len(train_set), len(val_set), len(train_loader))
 
 model = nn.Linear(window, 1)
@@ -293,18 +333,27 @@ val_x = torch.stack([val_set[i][0] for i in range(len(val_set))])
 val_y = torch.stack([val_set[i][1] for i in range(len(val_set))])
 with torch.no_grad():
     val_loss = loss_fn(model(val_x).squeeze(1), val_y).item()
-print(f"first epoch {history[0]:.4f}, last epoch {history[-1]:.4f}, validation {val_loss:.4f}")
+print(
+    f"first epoch {history[0]:.4f}, last epoch {history[-1]:.4f}, "
+    f"validation {val_loss:.4f}"
+)
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(range(1, len(history) + 1), history, marker="o")
-ax.set_yscale("log")
-ax.set_title("Training loss · 训练损失")
-ax.set_xlabel("epoch · 轮次")
-ax.set_ylabel("MSE · 均方误差")
-ax.grid(True)
-fig.tight_layout()
-plt.show()
+LABELS = {
+    "en": {"title": "Training loss", "x": "epoch", "y": "MSE"},
+    "zh": {"title": "训练损失", "x": "轮次", "y": "均方误差"},
+}
+for lang, label in LABELS.items():
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.plot(range(1, len(history) + 1), history, marker="o")
+    ax.set_yscale("log")
+    ax.set_title(label["title"])
+    ax.set_xlabel(label["x"])
+    ax.set_ylabel(label["y"])
+    ax.grid(True)
+    fig.tight_layout()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # ## Summary
@@ -344,8 +393,12 @@ from recipes.data import pad_collate, seed_worker, split_dataset
 numbers = TensorDataset(torch.arange(10))
 train_part, val_part = split_dataset(numbers, [0.8, 0.2], seed=0)
 print(len(train_part), len(val_part), val_part.indices)
-torch.rand(3)  # other random code, which would move a split drawn from the global seed
-print(split_dataset(numbers, [0.8, 0.2], seed=0)[1].indices == val_part.indices)
+# other random code, which moves a split drawn from the global seed
+torch.rand(3)
+print(
+    split_dataset(numbers, [0.8, 0.2], seed=0)[1].indices
+    == val_part.indices
+)
 try:
     split_dataset(numbers, [0.8, 0.1])
 except ValueError as err:
@@ -363,12 +416,18 @@ except ValueError as err:
 # 长度，并同时返回真实长度和标签。
 
 # %% raises="RuntimeError"
-samples = [(torch.tensor([1, 2, 3]), 0), (torch.tensor([4]), 1), (torch.tensor([5, 6]), 0)]
+samples = [
+    (torch.tensor([1, 2, 3]), 0),
+    (torch.tensor([4]), 1),
+    (torch.tensor([5, 6]), 0),
+]
 try:
     next(iter(DataLoader(samples, batch_size=3)))
 except RuntimeError as err:
     print(f"{type(err).__name__}: {err}")
-padded, lengths, labels = next(iter(DataLoader(samples, batch_size=3, collate_fn=pad_collate)))
+padded, lengths, labels = next(
+    iter(DataLoader(samples, batch_size=3, collate_fn=pad_collate))
+)
 print(padded)
 print(lengths, labels)
 
@@ -392,9 +451,12 @@ print(lengths, labels)
 # `worker_init_fn` 传入，它会用由 loader 的 `generator` 派生出的种子，为每个工作进程中的副本单独
 # 设置种子，这样各进程的随机数不同，而且每次运行都能复现。
 
+
 # %%
 class NoisyNumbers(Dataset):
-    """Item i is i plus noise drawn from the dataset's own generator, made once in __init__."""
+    """Item i is i plus noise from the dataset's own generator.
+
+    The noise is drawn once, in __init__."""
 
     def __init__(self):
         self.rng = np.random.default_rng(0)

@@ -71,7 +71,11 @@ list_devices()
 
 # %%
 if torch.cuda.is_available():
-    print("current GPU:", torch.cuda.current_device(), torch.cuda.get_device_name(0))
+    print(
+        "current GPU:",
+        torch.cuda.current_device(),
+        torch.cuda.get_device_name(0),
+    )
 else:
     print("no CUDA GPU here, so there is no current GPU to ask about")
 
@@ -90,7 +94,11 @@ else:
 # 让张量一开始就创建在正确的设备上。
 
 # %%
-print(torch.device("cpu"), torch.device("cuda", 1), torch.device("cuda:0").index)
+print(
+    torch.device("cpu"),
+    torch.device("cuda", 1),
+    torch.device("cuda:0").index,
+)
 x = torch.zeros(2, 3, device="cpu")
 print(x.device)
 t = torch.tensor(np.ones((2, 2)), device="cpu")
@@ -125,7 +133,14 @@ print(x.type(), x.dtype, x.device)
 # %%
 classic = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 device = pick_device()
-print("one-liner:", classic, "| pick_device():", device, "| forced:", pick_device("cpu"))
+print(
+    "one-liner:",
+    classic,
+    "| pick_device():",
+    device,
+    "| forced:",
+    pick_device("cpu"),
+)
 
 # %% [markdown] lang="en"
 # Asking for a device the machine does not have fails right away with a message that lists what
@@ -162,7 +177,9 @@ torch.manual_seed(0)
 x = torch.randn(3, 3)
 moved = x.to(device)
 print(moved.device, moved is x)
-assert x.to("cpu") is x  # already on the CPU: the same tensor, no copy
+assert (
+    x.to("cpu") is x
+)  # already on the CPU: the same tensor, no copy
 x.to(torch.float64)
 print("x is still", x.dtype, "- the converted copy was thrown away")
 x = x.to(torch.float64)
@@ -173,7 +190,10 @@ if torch.cuda.is_available():
     x_gpu = x.cuda()
     print(x_gpu.device, x_gpu.cpu().device)
 else:
-    print("no CUDA GPU: x.cuda() would raise here, which is why pick_device() is safer")
+    print(
+        "no CUDA GPU: x.cuda() would raise here, which is why "
+        "pick_device() is safer"
+    )
 
 # %% [markdown] lang="en"
 # ## Devices must match
@@ -221,7 +241,12 @@ batch = {
     "names": ["a", "b", "c", "d"],
 }
 on_device = to_device(batch, device)
-print({key: getattr(value, "device", value) for key, value in on_device.items()})
+print(
+    {
+        key: getattr(value, "device", value)
+        for key, value in on_device.items()
+    }
+)
 
 # %% [markdown] lang="en"
 # In a training loop, move each batch right after the `DataLoader` hands it over. With a GPU,
@@ -236,7 +261,9 @@ print({key: getattr(value, "device", value) for key, value in on_device.items()}
 from torch.utils.data import DataLoader, TensorDataset
 
 dataset = TensorDataset(torch.randn(10, 3), torch.randn(10, 1))
-loader = DataLoader(dataset, batch_size=4, pin_memory=device.type == "cuda")
+loader = DataLoader(
+    dataset, batch_size=4, pin_memory=device.type == "cuda"
+)
 for xb, yb in loader:
     xb, yb = to_device((xb, yb), device, non_blocking=True)
     print(tuple(xb.shape), xb.device, tuple(yb.shape), yb.device)
@@ -319,7 +346,10 @@ for _ in range(10):
     a @ a
 if torch.cuda.is_available():
     torch.cuda.synchronize()
-print(f"by hand, CPU: {(time.perf_counter() - start) / 10 * 1e3:.2f} ms per product")
+print(
+    f"by hand, CPU: {(time.perf_counter() - start) / 10 * 1e3:.2f} "
+    "ms per product"
+)
 
 cpu_s = time_matmul(size=256, repeats=10, device="cpu")
 print(f"time_matmul, CPU: {cpu_s * 1e3:.2f} ms per product")

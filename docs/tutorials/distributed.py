@@ -61,7 +61,12 @@ from torch.utils.data.distributed import DistributedSampler
 from recipes.distributed import choose_backend, launch_regression_ddp
 
 print("torch.distributed available:", dist.is_available())
-print("gloo:", dist.is_gloo_available(), "| nccl:", dist.is_nccl_available())
+print(
+    "gloo:",
+    dist.is_gloo_available(),
+    "| nccl:",
+    dist.is_nccl_available(),
+)
 print("backend for 2 local ranks on this machine:", choose_backend(2))
 
 # %% [markdown] lang="en"
@@ -82,7 +87,9 @@ print("backend for 2 local ranks on this machine:", choose_backend(2))
 # %%
 data = range(10)
 for rank in range(2):
-    sampler = DistributedSampler(data, num_replicas=2, rank=rank, shuffle=False)
+    sampler = DistributedSampler(
+        data, num_replicas=2, rank=rank, shuffle=False
+    )
     print(f"rank {rank}:", list(sampler))
 
 # %% [markdown] lang="en"
@@ -98,7 +105,10 @@ for rank in range(2):
 
 # %%
 samplers = [
-    DistributedSampler(data, num_replicas=2, rank=r, shuffle=True, seed=0) for r in range(2)
+    DistributedSampler(
+        data, num_replicas=2, rank=r, shuffle=True, seed=0
+    )
+    for r in range(2)
 ]
 for epoch in range(2):
     for sampler in samplers:
@@ -119,7 +129,11 @@ for drop_last in (False, True):
     shards = []
     for r in range(2):
         sampler = DistributedSampler(
-            range(11), num_replicas=2, rank=r, shuffle=False, drop_last=drop_last
+            range(11),
+            num_replicas=2,
+            rank=r,
+            shuffle=False,
+            drop_last=drop_last,
         )
         shards.append(list(sampler))
     print(f"11 samples, drop_last={drop_last}:", shards)
@@ -234,10 +248,17 @@ print("max difference:", (whole_batch - averaged).abs().max().item())
 
 # %%
 start = time.perf_counter()
-one = launch_regression_ddp(world_size=1, epochs=10, global_batch_size=64, seed=0)
+one = launch_regression_ddp(
+    world_size=1, epochs=10, global_batch_size=64, seed=0
+)
 one_s = time.perf_counter() - start
 print(f"1 process, {one_s:.1f} s")
-print("weight", one["weight"].numpy().round(4), "bias", one["bias"].numpy().round(4))
+print(
+    "weight",
+    one["weight"].numpy().round(4),
+    "bias",
+    one["bias"].numpy().round(4),
+)
 
 # %% [markdown] lang="en"
 # Then two processes with the same global batch of 64, so each rank takes 32 samples per step:
@@ -247,12 +268,24 @@ print("weight", one["weight"].numpy().round(4), "bias", one["bias"].numpy().roun
 
 # %%
 start = time.perf_counter()
-two = launch_regression_ddp(world_size=2, epochs=10, global_batch_size=64, seed=0)
+two = launch_regression_ddp(
+    world_size=2, epochs=10, global_batch_size=64, seed=0
+)
 two_s = time.perf_counter() - start
 print(f"2 processes, {two_s:.1f} s")
-print("weight", two["weight"].numpy().round(4), "bias", two["bias"].numpy().round(4))
-max_diff = max((one[name] - two[name]).abs().max().item() for name in one)
-print(f"max |weights(2 processes) - weights(1 process)| = {max_diff:.2e}")
+print(
+    "weight",
+    two["weight"].numpy().round(4),
+    "bias",
+    two["bias"].numpy().round(4),
+)
+max_diff = max(
+    (one[name] - two[name]).abs().max().item() for name in one
+)
+print(
+    "max |weights(2 processes) - weights(1 process)| = "
+    f"{max_diff:.2e}"
+)
 
 # %% [markdown] lang="en"
 # The difference is zero, or at most at the level of float64 rounding: the two runs add the same
@@ -411,7 +444,10 @@ from pathlib import Path
 folder = Path(tempfile.mkdtemp())
 weights = nn.Linear(4, 1).state_dict()
 print(save_on_rank0(weights, folder / "model.pt"))
-print(sorted(torch.load(folder / "model.pt")), [path.name for path in folder.iterdir()])
+print(
+    sorted(torch.load(folder / "model.pt")),
+    [path.name for path in folder.iterdir()],
+)
 try:
     save_on_rank0(weights, folder / "runs" / "model.pt")
 except FileNotFoundError as err:

@@ -92,7 +92,13 @@ describe_dtype(x)
 # 转换成 `torch.dtype`。
 
 # %%
-for name in ("half", "float32", "long", "torch.IntTensor", "torch.DoubleTensor"):
+for name in (
+    "half",
+    "float32",
+    "long",
+    "torch.IntTensor",
+    "torch.DoubleTensor",
+):
     print(f"{name!r:>22} -> {parse_dtype(name)}")
 
 # %% [markdown] lang="en"
@@ -116,7 +122,11 @@ for name in ("half", "float32", "long", "torch.IntTensor", "torch.DoubleTensor")
 
 # %%
 t = torch.tensor([[1, 2], [3, 4]])
-print(t.type(torch.float32).dtype, t.type("torch.DoubleTensor").dtype, t.to(torch.int16).dtype)
+print(
+    t.type(torch.float32).dtype,
+    t.type("torch.DoubleTensor").dtype,
+    t.to(torch.int16).dtype,
+)
 for method in ("half", "float", "double", "short", "int", "long"):
     converted = getattr(t, method)()
     print(f".{method}() -> {converted.dtype}")
@@ -142,7 +152,10 @@ assert t.long() is t and t.long().clone() is not t
 print(torch.tensor([1.9, -1.9]).long())
 print(torch.tensor([300, -1]).to(torch.uint8))
 print(torch.tensor([65510.0, 65520.0, 70000.0]).half())
-assert torch.tensor(65510.0).half() == 65504 and torch.tensor(65520.0).half().isinf()
+assert (
+    torch.tensor(65510.0).half() == 65504
+    and torch.tensor(65520.0).half().isinf()
+)
 
 # %% [markdown] lang="en"
 # `cast_safely` performs the same conversion but raises when a value would change, and passes
@@ -154,8 +167,11 @@ assert torch.tensor(65510.0).half() == 65504 and torch.tensor(65520.0).half().is
 # %% raises="ValueError"
 print(cast_safely(torch.tensor([1.0, 2.0]), torch.int64))
 print(cast_safely(torch.tensor([1, 2]), "half"))
-for value, dtype in ((torch.tensor([1.9]), torch.int64), (torch.tensor([300]), torch.uint8),
-                     (torch.tensor([70000.0]), torch.float16)):
+for value, dtype in (
+    (torch.tensor([1.9]), torch.int64),
+    (torch.tensor([300]), torch.uint8),
+    (torch.tensor([70000.0]), torch.float16),
+):
     try:
         cast_safely(value, dtype)
     except ValueError as err:

@@ -301,9 +301,17 @@ print(reverse_along(cube, dim=1)[0])
 # 它做的是另一件事：返回条件成立的位置，每个维度一个索引张量。
 
 # %%
-from recipes.indexing import argmax_along, choose_where, find_positions, pick_per_row, top_k
+from recipes.indexing import (
+    argmax_along,
+    choose_where,
+    find_positions,
+    pick_per_row,
+    top_k,
+)
 
-scores = torch.tensor([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.3, 0.1, 0.6]])
+scores = torch.tensor(
+    [[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.3, 0.1, 0.6]]
+)
 labels = torch.tensor([1, 0, 0])
 print(choose_where(scores > 0.4, scores, 0.0))
 print(torch.where(scores > 0.4))

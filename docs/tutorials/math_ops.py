@@ -123,8 +123,12 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     old_style = torch.add(base, 10, ones)
 print(old_style)
-# The message ends with where in PyTorch's C++ source it was triggered, which is left out here.
-print(caught[0].category.__name__, str(caught[0].message).split(" (Triggered internally")[0])
+# The message ends with where in PyTorch's C++ source it was
+# triggered, which is left out here.
+print(
+    caught[0].category.__name__,
+    str(caught[0].message).split(" (Triggered internally")[0],
+)
 
 # %% [markdown] lang="en"
 # ## Elementwise product versus matrix product
@@ -254,7 +258,7 @@ except TypeError as err:
 print(x.exp())
 print(x.sqrt())
 print(x.pow(2))
-print(x ** 0.5)
+print(x**0.5)
 print(x.log())
 print(x.log2())
 print(x.log10())
@@ -397,7 +401,10 @@ from recipes.math_ops import all_close, batch_matmul, clip_to_range
 torch.manual_seed(0)
 a = torch.randn(4, 2, 3)
 b = torch.randn(4, 3, 5)
-print(batch_matmul(a, b).shape, torch.allclose(batch_matmul(a, b), a @ b))
+print(
+    batch_matmul(a, b).shape,
+    torch.allclose(batch_matmul(a, b), a @ b),
+)
 shared = torch.randn(3, 5)
 print((a @ shared).shape)
 try:
@@ -423,7 +430,10 @@ except ValueError as err:
 
 # %% raises="ValueError"
 total = torch.tensor([0.1], dtype=torch.float64) + 0.2
-print(total == 0.3, all_close(total, torch.tensor([0.3], dtype=torch.float64)))
+print(
+    total == 0.3,
+    all_close(total, torch.tensor([0.3], dtype=torch.float64)),
+)
 tiny, zero = torch.tensor([1e-6]), torch.tensor([0.0])
 print(all_close(tiny, zero), all_close(tiny, zero, atol=1e-5))
 print(torch.allclose(torch.zeros(3), torch.zeros(3, 1)))

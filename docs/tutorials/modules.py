@@ -54,6 +54,7 @@ _ = torch.manual_seed(0)
 # 继承 `nn.Module`，先调用 `super().__init__()`，在 `__init__` 中创建层和参数，再在 `forward` 中写出计算过程。
 # 用 `nn.Parameter` 包装并赋值给属性的张量会被自动登记为参数，并且 `requires_grad=True`。
 
+
 # %%
 class ScaledLine(nn.Module):
     def __init__(self) -> None:
@@ -77,6 +78,7 @@ for name, param in line.named_parameters():
 # %% [markdown] lang="zh"
 # 普通张量属性即使设置了 `requires_grad=True`，也 *不会* 被登记为参数：
 # `parameters()` 不会返回它，所以用 `model.parameters()` 创建的优化器永远不会更新它。
+
 
 # %%
 class ForgottenParameter(nn.Module):
@@ -160,7 +162,10 @@ model.layers[0].weight.requires_grad = False
 print(count_parameters(model, trainable_only=True))
 model.layers[0].weight.requires_grad = True
 print(freeze(model, ["layers.0"]))
-print(count_parameters(model), count_parameters(model, trainable_only=True))
+print(
+    count_parameters(model),
+    count_parameters(model, trainable_only=True),
+)
 
 # %% [markdown] lang="en"
 # One training step confirms it: the frozen first layer keeps its weights, the others move.
@@ -171,7 +176,10 @@ print(count_parameters(model), count_parameters(model, trainable_only=True))
 # 如果某个前缀一个参数也匹配不上，`freeze` 会报错，而不是悄无声息地什么也不冻结。
 
 # %% raises="ValueError"
-before = model.layers[0].weight.clone(), model.layers[2].weight.clone()
+before = (
+    model.layers[0].weight.clone(),
+    model.layers[2].weight.clone(),
+)
 optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 loss = model(torch.randn(8, 10)).pow(2).mean()
 loss.backward()
@@ -198,7 +206,9 @@ except ValueError as err:
 # %%
 torch.manual_seed(0)
 layer = nn.Linear(2, 1)
-sgd = torch.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01)
+sgd = torch.optim.SGD(
+    layer.parameters(), lr=0.1, momentum=0.9, weight_decay=0.01
+)
 layer(torch.ones(1, 2)).sum().backward()
 sgd.step()
 layer.weight.requires_grad = False
@@ -259,7 +269,9 @@ print(bn.running_mean, bn.running_var)
 out = bn(batch)
 print(bn.weight.data, bn.bias.data)
 assert torch.allclose(out.mean(dim=0), bn.bias, atol=1e-5)
-assert torch.allclose(out.std(dim=0, correction=0), bn.weight.abs(), atol=1e-3)
+assert torch.allclose(
+    out.std(dim=0, correction=0), bn.weight.abs(), atol=1e-3
+)
 print(bn.running_mean)
 print(0.9 * torch.zeros(3) + 0.1 * batch.mean(dim=0))
 print(bn.running_var)
@@ -275,7 +287,9 @@ print(0.9 * torch.ones(3) + 0.1 * batch.var(dim=0))
 # %%
 bn.eval()
 sample = batch[:1]
-manual = (sample - bn.running_mean) / torch.sqrt(bn.running_var + bn.eps)
+manual = (sample - bn.running_mean) / torch.sqrt(
+    bn.running_var + bn.eps
+)
 print(torch.allclose(bn(sample), manual * bn.weight + bn.bias))
 print(torch.allclose(bn(sample), bn(batch)[:1]))
 
@@ -354,7 +368,9 @@ except ValueError as err:
 # 设置 `batch_first=True` 时，输入和输出的形状是 (batch, seq, features)；默认则是 (seq, batch, features)。
 
 # %%
-lstm = nn.LSTM(input_size=10, hidden_size=20, num_layers=1, batch_first=True)
+lstm = nn.LSTM(
+    input_size=10, hidden_size=20, num_layers=1, batch_first=True
+)
 sequences = torch.randn(3, 5, 10)
 output, (h_n, c_n) = lstm(sequences)
 print(output.shape, h_n.shape, c_n.shape)
@@ -370,7 +386,9 @@ print(torch.allclose(output[:, -1], h_n[-1]))
 # 双向 LSTM 的输出特征数会翻倍。
 
 # %%
-deep = nn.LSTM(input_size=10, hidden_size=20, num_layers=2, bidirectional=True)
+deep = nn.LSTM(
+    input_size=10, hidden_size=20, num_layers=2, bidirectional=True
+)
 output, (h_n, c_n) = deep(torch.randn(5, 3, 10))
 print(output.shape, h_n.shape, c_n.shape)
 print(lstm_output_shapes(deep, batch_size=3, seq_len=5))

@@ -31,7 +31,13 @@
 import numpy as np
 import torch
 
-from recipes.numpy_interop import as_scalar, copy_from_numpy, shares_memory, to_numpy, wrap_numpy
+from recipes.numpy_interop import (
+    as_scalar,
+    copy_from_numpy,
+    shares_memory,
+    to_numpy,
+    wrap_numpy,
+)
 
 # %% [markdown] lang="en"
 # ## Tensor to NumPy: `.numpy()` shares memory
@@ -137,7 +143,11 @@ arr = np.array([1, 2, 3])
 print(arr.dtype, np.dtype(int))
 print(torch.from_numpy(arr).dtype)
 print(torch.from_numpy(np.array([1, 2, 3], dtype=np.int64)).dtype)
-print(copy_from_numpy(np.array([1, 2, 3], dtype=np.int32), dtype=torch.int64).dtype)
+print(
+    copy_from_numpy(
+        np.array([1, 2, 3], dtype=np.int32), dtype=torch.int64
+    ).dtype
+)
 
 # %% [markdown] lang="en"
 # Float arrays are `float64` in NumPy while PyTorch models usually want `float32`, so convert
@@ -150,7 +160,10 @@ print(copy_from_numpy(np.array([1, 2, 3], dtype=np.int32), dtype=torch.int64).dt
 
 # %% raises="ValueError"
 features = np.array([[0.5, 1.5], [2.0, 3.0]])
-print(torch.from_numpy(features).dtype, copy_from_numpy(features, dtype=torch.float32).dtype)
+print(
+    torch.from_numpy(features).dtype,
+    copy_from_numpy(features, dtype=torch.float32).dtype,
+)
 try:
     copy_from_numpy(features, dtype=torch.int64)
 except ValueError as err:
@@ -200,8 +213,16 @@ print(to_numpy(w, detach=True))
 # `(1, 1)` 都可以。记录损失值时通常就用它，因为 Python 数字不会持有对计算图的引用。
 
 # %%
-for single in (torch.tensor(10), torch.tensor([10]), torch.tensor([[10]])):
-    print(tuple(single.shape), single.item(), type(single.item()).__name__)
+for single in (
+    torch.tensor(10),
+    torch.tensor([10]),
+    torch.tensor([[10]]),
+):
+    print(
+        tuple(single.shape),
+        single.item(),
+        type(single.item()).__name__,
+    )
 loss = (w**2).sum()
 print(loss, loss.item())
 

@@ -30,6 +30,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import display
 from torch import nn
 from torch.nn import functional as F
 
@@ -55,7 +56,10 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     old_style = torch.add(a, 10, b)
 for warning in caught:
-    print(f"{warning.category.__name__}: {str(warning.message).splitlines()[0]}")
+    print(
+        f"{warning.category.__name__}: "
+        f"{str(warning.message).splitlines()[0]}"
+    )
 old_style
 
 # %%
@@ -510,10 +514,14 @@ print(p.grad)
 # %%
 generator = torch.Generator().manual_seed(0)
 x_train = torch.linspace(-1, 1, 32).unsqueeze(1)
-y_train = 3 * x_train + 2 + 0.1 * torch.randn(32, 1, generator=generator)
+y_train = (
+    3 * x_train + 2 + 0.1 * torch.randn(32, 1, generator=generator)
+)
 
 
-def fit_line(order: str, steps: int = 60, lr: float = 0.1) -> list[float]:
+def fit_line(
+    order: str, steps: int = 60, lr: float = 0.1
+) -> list[float]:
     w = torch.zeros(1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
     losses = []
@@ -565,12 +573,22 @@ print(s.grad)
 
 # %% [markdown] lang="en"
 # In a training loop the stale gradients pile up and the loss jumps around instead of going down.
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # 在训练循环里，旧梯度不断堆积，损失上下乱跳，而不是稳定下降。
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
+
 
 # %%
-def fit_line_without_zeroing(steps: int = 60, lr: float = 0.1) -> list[float]:
+def fit_line_without_zeroing(
+    steps: int = 60, lr: float = 0.1
+) -> list[float]:
     w = torch.zeros(1, requires_grad=True)
     b = torch.zeros(1, requires_grad=True)
     losses = []
@@ -587,16 +605,36 @@ def fit_line_without_zeroing(steps: int = 60, lr: float = 0.1) -> list[float]:
 never_zeroed = fit_line_without_zeroing()
 print("never zeroed:", [round(v, 3) for v in never_zeroed[::10]])
 
-fig, ax = plt.subplots()
-ax.plot(wrong_order, label="zero, then update · 先清零再更新")
-ax.plot(never_zeroed, label="never zeroed · 从不清零")
-ax.plot(right_order, label="update, then zero · 先更新再清零")
-ax.set_yscale("log")
-ax.set_xlabel("step · 步数")
-ax.set_ylabel("MSE loss · 均方误差")
-ax.set_title("Where gradients are zeroed · 梯度清零的位置")
-ax.legend()
-plt.show()
+LABELS = {
+    "en": {
+        "wrong": "zero, then update",
+        "never": "never zeroed",
+        "right": "update, then zero",
+        "x": "step",
+        "y": "MSE loss",
+        "title": "Where gradients are zeroed",
+    },
+    "zh": {
+        "wrong": "先清零再更新",
+        "never": "从不清零",
+        "right": "先更新再清零",
+        "x": "步数",
+        "y": "均方误差",
+        "title": "梯度清零的位置",
+    },
+}
+for lang, label in LABELS.items():
+    fig, ax = plt.subplots()
+    ax.plot(wrong_order, label=label["wrong"])
+    ax.plot(never_zeroed, label=label["never"])
+    ax.plot(right_order, label=label["right"])
+    ax.set_yscale("log")
+    ax.set_xlabel(label["x"])
+    ax.set_ylabel(label["y"])
+    ax.set_title(label["title"])
+    ax.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # Note also that `optimizer.zero_grad()` sets the gradients to `None` by default since PyTorch 2.0,
@@ -626,6 +664,7 @@ print(weight.grad)
 # 作为模块属性保存的普通张量，即使设置了 `requires_grad=True`，`parameters()` 也看不到它，优化器
 # 因此没有可训练的东西。要用 `nn.Parameter` 包起来。
 
+
 # %% raises="ValueError"
 class PlainTensorScale(nn.Module):
     def __init__(self) -> None:
@@ -640,6 +679,7 @@ try:
     torch.optim.SGD(PlainTensorScale().parameters(), lr=0.1)
 except ValueError as err:
     print(f"{type(err).__name__}: {err}")
+
 
 # %%
 class ParameterScale(nn.Module):
@@ -717,12 +757,20 @@ print(dropout.training, dropout(ones))
 
 # %%
 torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+model = nn.Sequential(
+    nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1)
+)
 sample = torch.ones(1, 4)
 with torch.no_grad():
-    print("train mode:", [round(model(sample).item(), 4) for _ in range(4)])
+    print(
+        "train mode:",
+        [round(model(sample).item(), 4) for _ in range(4)],
+    )
     model.eval()
-    print("eval mode: ", [round(model(sample).item(), 4) for _ in range(4)])
+    print(
+        "eval mode: ",
+        [round(model(sample).item(), 4) for _ in range(4)],
+    )
 
 # %% [markdown] lang="en"
 # BatchNorm in training mode normalises with the statistics of the current batch, so it cannot

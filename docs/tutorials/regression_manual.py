@@ -30,6 +30,7 @@
 # %%
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 from recipes.regression_manual import (
     fit_least_squares,
@@ -58,7 +59,13 @@ from recipes.regression_manual import (
 # 方便我们检验训练的结果。
 
 # %%
-X, y, true_coef, true_bias = make_regression_data(n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0)
+X, y, true_coef, true_bias = make_regression_data(
+    n_samples=1000,
+    n_features=5,
+    noise=10.0,
+    bias=14.5,
+    random_state=0,
+)
 print("X:", X.shape, X.dtype, " y:", y.shape)
 print("true coefficients:", true_coef)
 print("true bias:", true_bias)
@@ -71,9 +78,16 @@ print("true bias:", true_bias)
 # 我们用一个固定的随机排列留出 200 个样本，用来衡量模型在从未训练过的数据上的误差。
 
 # %%
-perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+perm = torch.randperm(
+    len(y), generator=torch.Generator().manual_seed(0)
+)
 train_idx, test_idx = perm[:800], perm[800:]
-X_train, y_train, X_test, y_test = X[train_idx], y[train_idx], X[test_idx], y[test_idx]
+X_train, y_train, X_test, y_test = (
+    X[train_idx],
+    y[train_idx],
+    X[test_idx],
+    y[test_idx],
+)
 print(X_train.shape, X_test.shape)
 
 # %% [markdown] lang="en"
@@ -96,8 +110,20 @@ order = torch.randperm(10, generator=g)
 print("a random order of 10 indices:", order)
 print("first batch of 4 rows:", X[order[:4]].shape)
 
-batches = list(iterate_minibatches(X_train, y_train, batch_size=32, generator=torch.Generator().manual_seed(0)))
-print("batches per epoch:", len(batches), " last batch size:", len(batches[-1][1]))
+batches = list(
+    iterate_minibatches(
+        X_train,
+        y_train,
+        batch_size=32,
+        generator=torch.Generator().manual_seed(0),
+    )
+)
+print(
+    "batches per epoch:",
+    len(batches),
+    " last batch size:",
+    len(batches[-1][1]),
+)
 
 # %% [markdown] lang="en"
 # ## Model and loss
@@ -121,7 +147,10 @@ y_pred = predict_linear(X_batch, w, b)
 print("loss at w = 0:", mse_loss(y_pred, y_batch))
 print("raw PyTorch:  ", ((X_batch @ w + b - y_batch) ** 2).mean())
 
-print("(n, 1) - (n,) broadcasts to", (y_pred.unsqueeze(1) - y_batch).shape)
+print(
+    "(n, 1) - (n,) broadcasts to",
+    (y_pred.unsqueeze(1) - y_batch).shape,
+)
 try:
     mse_loss(y_pred.unsqueeze(1), y_batch)
 except ValueError as err:
@@ -150,7 +179,10 @@ w.grad = None
 b.grad = None
 print("w after one step:", w)
 loss_after = mse_loss(predict_linear(X_batch, w, b), y_batch)
-print(f"loss on the same batch: before {loss.item():.1f}, after {loss_after.item():.1f}")
+print(
+    f"loss on the same batch: before {loss.item():.1f}, after "
+    f"{loss_after.item():.1f}"
+)
 
 # %% [markdown] lang="en"
 # Clearing the gradients *between* `backward()` and the update is a common mistake: the step then
@@ -162,8 +194,12 @@ print(f"loss on the same batch: before {loss.item():.1f}, after {loss_after.item
 # %%
 w_wrong = torch.zeros(5, requires_grad=True)
 b_wrong = torch.zeros((), requires_grad=True)
-for X_batch, y_batch in iterate_minibatches(X_train, y_train, 32, torch.Generator().manual_seed(0)):
-    mse_loss(predict_linear(X_batch, w_wrong, b_wrong), y_batch).backward()
+for X_batch, y_batch in iterate_minibatches(
+    X_train, y_train, 32, torch.Generator().manual_seed(0)
+):
+    mse_loss(
+        predict_linear(X_batch, w_wrong, b_wrong), y_batch
+    ).backward()
     w_wrong.grad.zero_()
     b_wrong.grad.zero_()
     sgd_step([w_wrong, b_wrong], lr=0.01)
@@ -182,11 +218,19 @@ print("weights after a whole epoch in the wrong order:", w_wrong)
 # 权重从 0 开始。
 
 # %%
-fit = train_linear_regression(X_train, y_train, lr=0.02, epochs=25, batch_size=32, seed=0)
-print(f"epoch 1 loss: {fit.losses[0]:.1f}   epoch {len(fit.losses)} loss: {fit.losses[-1]:.1f}")
+fit = train_linear_regression(
+    X_train, y_train, lr=0.02, epochs=25, batch_size=32, seed=0
+)
+print(
+    f"epoch 1 loss: {fit.losses[0]:.1f}   epoch {len(fit.losses)} "
+    f"loss: {fit.losses[-1]:.1f}"
+)
 print("learned coefficients:", fit.weights)
 print("true coefficients:   ", true_coef)
-print(f"learned bias: {fit.bias.item():.3f}   true bias: {true_bias.item():.3f}")
+print(
+    f"learned bias: {fit.bias.item():.3f}   true bias: "
+    f"{true_bias.item():.3f}"
+)
 
 # %% [markdown] lang="en"
 # ## How good is it? Compare with least squares
@@ -208,13 +252,27 @@ print(f"learned bias: {fit.bias.item():.3f}   true bias: {true_bias.item():.3f}"
 
 # %%
 w_ls, b_ls = fit_least_squares(X_train, y_train)
-train_ls = mse_loss(predict_linear(X_train, w_ls, b_ls), y_train).item()
-train_sgd = mse_loss(predict_linear(X_train, fit.weights, fit.bias), y_train).item()
-held_out_ls = mse_loss(predict_linear(X_test, w_ls, b_ls), y_test).item()
-held_out = mse_loss(predict_linear(X_test, fit.weights, fit.bias), y_test).item()
+train_ls = mse_loss(
+    predict_linear(X_train, w_ls, b_ls), y_train
+).item()
+train_sgd = mse_loss(
+    predict_linear(X_train, fit.weights, fit.bias), y_train
+).item()
+held_out_ls = mse_loss(
+    predict_linear(X_test, w_ls, b_ls), y_test
+).item()
+held_out = mse_loss(
+    predict_linear(X_test, fit.weights, fit.bias), y_test
+).item()
 print("least-squares coefficients:", w_ls)
-print(f"training MSE, SGD from scratch: {train_sgd:.2f}   least squares: {train_ls:.2f}")
-print(f"held-out MSE, SGD from scratch: {held_out:.2f}   least squares: {held_out_ls:.2f}")
+print(
+    f"training MSE, SGD from scratch: {train_sgd:.2f}   least "
+    f"squares: {train_ls:.2f}"
+)
+print(
+    f"held-out MSE, SGD from scratch: {held_out:.2f}   least "
+    f"squares: {held_out_ls:.2f}"
+)
 print(f"held-out ratio: {held_out / held_out_ls:.4f}")
 assert train_ls <= train_sgd
 assert abs(held_out / held_out_ls - 1) < 0.02
@@ -225,29 +283,56 @@ assert abs(held_out / held_out_ls - 1) < 0.02
 # The loss falls steeply in the first epochs and then levels off at the noise variance. With five
 # features the fitted model cannot be drawn as a line, so the second plot puts the predictions on
 # held-out data against the true targets: a perfect model would put every point on the diagonal.
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # ## 画图
 #
 # 损失在最初几轮迅速下降，随后稳定在噪声方差附近。有五个特征时，拟合出的模型没法画成一条直线，
 # 所以第二张图把留出集上的预测值和真实目标值放在一起比较：完美的模型会让所有点都落在对角线上。
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
 y_hat = predict_linear(X_test, fit.weights, fit.bias)
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-ax1.plot(range(1, len(fit.losses) + 1), fit.losses)
-ax1.set_yscale("log")
-ax1.set_title("Training loss · 训练损失")
-ax1.set_xlabel("epoch · 轮次")
-ax1.set_ylabel("MSE (log scale) · 均方误差（对数坐标）")
-ax2.scatter(y_test, y_hat, s=10, alpha=0.6)
 lims = [y_test.min().item(), y_test.max().item()]
-ax2.plot(lims, lims, color="red", label="y = ŷ")
-ax2.set_title("Held-out predictions · 留出集预测")
-ax2.set_xlabel("true y · 真实值")
-ax2.set_ylabel("predicted y · 预测值")
-ax2.legend()
-plt.show()
+LABELS = {
+    "en": {
+        "loss_title": "Training loss",
+        "epoch": "epoch",
+        "mse": "MSE (log scale)",
+        "pred_title": "Held-out predictions",
+        "true": "true y",
+        "pred": "predicted y",
+    },
+    "zh": {
+        "loss_title": "训练损失",
+        "epoch": "轮次",
+        "mse": "均方误差（对数坐标）",
+        "pred_title": "留出集预测",
+        "true": "真实值",
+        "pred": "预测值",
+    },
+}
+for lang, label in LABELS.items():
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(range(1, len(fit.losses) + 1), fit.losses)
+    ax1.set_yscale("log")
+    ax1.set_title(label["loss_title"])
+    ax1.set_xlabel(label["epoch"])
+    ax1.set_ylabel(label["mse"])
+    ax2.scatter(y_test, y_hat, s=10, alpha=0.6)
+    ax2.plot(lims, lims, color="red", label="y = ŷ")
+    ax2.set_title(label["pred_title"])
+    ax2.set_xlabel(label["true"])
+    ax2.set_ylabel(label["pred"])
+    ax2.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # With a single feature the fitted model is a line, and we can draw it over the data.
@@ -256,17 +341,48 @@ plt.show()
 # 只有一个特征时，拟合出的模型就是一条直线，可以直接画在数据上。
 
 # %%
-X1, y1, coef1, bias1 = make_regression_data(n_samples=100, n_features=1, noise=10.0, bias=14.5, random_state=3)
-fit1 = train_linear_regression(X1, y1, lr=0.05, epochs=40, batch_size=16)
-print(f"slope: learned {fit1.weights.item():.2f}, true {coef1.item():.2f}")
-print(f"intercept: learned {fit1.bias.item():.2f}, true {bias1.item():.2f}")
+X1, y1, coef1, bias1 = make_regression_data(
+    n_samples=100, n_features=1, noise=10.0, bias=14.5, random_state=3
+)
+fit1 = train_linear_regression(
+    X1, y1, lr=0.05, epochs=40, batch_size=16
+)
+print(
+    f"slope: learned {fit1.weights.item():.2f}, true "
+    f"{coef1.item():.2f}"
+)
+print(
+    f"intercept: learned {fit1.bias.item():.2f}, true "
+    f"{bias1.item():.2f}"
+)
 
-grid = torch.linspace(X1.min().item(), X1.max().item(), 50).unsqueeze(1)
-fig, ax = plt.subplots(figsize=(5, 4))
-ax.scatter(X1[:, 0], y1, s=12, label="data · 数据")
-ax.plot(grid[:, 0], predict_linear(grid, fit1.weights, fit1.bias), color="red", label="fitted line · 拟合直线")
-ax.set_title("One-feature fit · 单特征拟合")
-ax.set_xlabel("x · 特征")
-ax.set_ylabel("y · 目标")
-ax.legend()
-plt.show()
+grid = torch.linspace(X1.min().item(), X1.max().item(), 50).unsqueeze(
+    1
+)
+line = predict_linear(grid, fit1.weights, fit1.bias)
+LABELS = {
+    "en": {
+        "data": "data",
+        "line": "fitted line",
+        "title": "One-feature fit",
+        "x": "x",
+        "y": "y",
+    },
+    "zh": {
+        "data": "数据",
+        "line": "拟合直线",
+        "title": "单特征拟合",
+        "x": "特征 x",
+        "y": "目标 y",
+    },
+}
+for lang, label in LABELS.items():
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter(X1[:, 0], y1, s=12, label=label["data"])
+    ax.plot(grid[:, 0], line, color="red", label=label["line"])
+    ax.set_title(label["title"])
+    ax.set_xlabel(label["x"])
+    ax.set_ylabel(label["y"])
+    ax.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)

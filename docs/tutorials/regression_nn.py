@@ -34,11 +34,17 @@ import warnings
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 from torch import nn, optim
 from torch.utils.data import DataLoader, TensorDataset
 
 from recipes.modules import predict
-from recipes.regression_manual import fit_least_squares, make_regression_data, mse_loss, train_linear_regression
+from recipes.regression_manual import (
+    fit_least_squares,
+    make_regression_data,
+    mse_loss,
+    train_linear_regression,
+)
 from recipes.regression_nn import (
     LogisticRegression,
     accuracy,
@@ -61,9 +67,22 @@ from recipes.regression_nn import (
 # 1000 个样本中留出 200 个。
 
 # %%
-X, y, true_coef, true_bias = make_regression_data(n_samples=1000, n_features=5, noise=10.0, bias=14.5, random_state=0)
-perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-X_train, y_train, X_test, y_test = X[perm[:800]], y[perm[:800]], X[perm[800:]], y[perm[800:]]
+X, y, true_coef, true_bias = make_regression_data(
+    n_samples=1000,
+    n_features=5,
+    noise=10.0,
+    bias=14.5,
+    random_state=0,
+)
+perm = torch.randperm(
+    len(y), generator=torch.Generator().manual_seed(0)
+)
+X_train, y_train, X_test, y_test = (
+    X[perm[:800]],
+    y[perm[:800]],
+    X[perm[800:]],
+    y[perm[800:]],
+)
 print(X_train.shape, X_test.shape)
 
 # %% [markdown] lang="en"
@@ -80,7 +99,12 @@ print(X_train.shape, X_test.shape)
 
 # %%
 dataset = TensorDataset(X_train, y_train)
-loader = DataLoader(dataset, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0))
+loader = DataLoader(
+    dataset,
+    batch_size=32,
+    shuffle=True,
+    generator=torch.Generator().manual_seed(0),
+)
 X_batch, y_batch = next(iter(loader))
 print("samples:", len(dataset), " batches:", len(loader))
 print("one batch:", X_batch.shape, y_batch.shape)
@@ -113,7 +137,10 @@ with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
     wrong = criterion(output, y_batch)
 print("warning:", caught[0].message)
-print(f"broadcast loss {wrong.item():.1f} vs correct loss {criterion(output.squeeze(1), y_batch).item():.1f}")
+print(
+    f"broadcast loss {wrong.item():.1f} vs correct loss "
+    f"{criterion(output.squeeze(1), y_batch).item():.1f}"
+)
 
 # %% [markdown] lang="en"
 # ## The loop with `optim.SGD`
@@ -151,49 +178,105 @@ print("bias:  ", model.bias.data)
 # 最小二乘解在训练数据上的误差最低，但在留出集上并不是下限：SGD 在那里可能略低于它。
 
 # %%
-fit_nn = train_linear_regression_nn(X_train, y_train, lr=0.02, epochs=25, batch_size=32)
-fit_manual = train_linear_regression(X_train, y_train, lr=0.02, epochs=25, batch_size=32)
+fit_nn = train_linear_regression_nn(
+    X_train, y_train, lr=0.02, epochs=25, batch_size=32
+)
+fit_manual = train_linear_regression(
+    X_train, y_train, lr=0.02, epochs=25, batch_size=32
+)
 w_ls, b_ls = fit_least_squares(X_train, y_train)
 print("true coefficients:     ", true_coef)
 print("nn.Linear coefficients:", fit_nn.weights)
-print(f"bias: learned {fit_nn.bias.item():.3f}, true {true_bias.item():.3f}")
+print(
+    f"bias: learned {fit_nn.bias.item():.3f}, true "
+    f"{true_bias.item():.3f}"
+)
 
 
 def held_out_mse(weights, bias):
     return mse_loss(X_test @ weights + bias, y_test).item()
 
 
-print(f"held-out MSE, nn.Linear + optim.SGD: {held_out_mse(fit_nn.weights, fit_nn.bias):.2f}")
-print(f"held-out MSE, from scratch:          {held_out_mse(fit_manual.weights, fit_manual.bias):.2f}")
-print(f"held-out MSE, least squares:         {held_out_mse(w_ls, b_ls):.2f}")
-train_mse = mse_loss(X_train @ fit_nn.weights + fit_nn.bias, y_train).item()
+print(
+    "held-out MSE, nn.Linear + optim.SGD: "
+    f"{held_out_mse(fit_nn.weights, fit_nn.bias):.2f}"
+)
+print(
+    "held-out MSE, from scratch:          "
+    f"{held_out_mse(fit_manual.weights, fit_manual.bias):.2f}"
+)
+print(
+    "held-out MSE, least squares:         "
+    f"{held_out_mse(w_ls, b_ls):.2f}"
+)
+train_mse = mse_loss(
+    X_train @ fit_nn.weights + fit_nn.bias, y_train
+).item()
 assert mse_loss(X_train @ w_ls + b_ls, y_train).item() <= train_mse
 
 # %% [markdown] lang="en"
 # The loss curve, and the held-out predictions against the true targets (points on the diagonal
 # are perfect predictions):
+#
+# The cell below draws its figure once for each language of this site and tags each copy with
+# `display(fig, metadata={"lang": ...})`, so this page shows the one labelled in your language. In
+# your own notebook, one set of labels and `plt.show()` is all you need.
 
 # %% [markdown] lang="zh"
 # 下面是损失曲线，以及留出集上预测值与真实目标值的对比（落在对角线上的点表示预测完全准确）：
+#
+# 下面的单元格为本站的每种语言各画一次图，并用 `display(fig, metadata={"lang": ...})` 标明语言，
+# 所以本页只显示用你的语言标注的那一张。在你自己的 notebook 里，一套标签加 `plt.show()` 就够了。
 
 # %%
 y_hat = X_test @ fit_nn.weights + fit_nn.bias
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-ax1.plot(range(1, len(fit_nn.losses) + 1), fit_nn.losses, label="nn.Linear + optim.SGD")
-ax1.plot(range(1, len(fit_manual.losses) + 1), fit_manual.losses, linestyle="--", label="from scratch · 从零实现")
-ax1.set_yscale("log")
-ax1.set_title("Training loss · 训练损失")
-ax1.set_xlabel("epoch · 轮次")
-ax1.set_ylabel("MSE (log scale) · 均方误差（对数坐标）")
-ax1.legend()
-ax2.scatter(y_test, y_hat, s=10, alpha=0.6)
 lims = [y_test.min().item(), y_test.max().item()]
-ax2.plot(lims, lims, color="red", label="y = ŷ")
-ax2.set_title("Held-out predictions · 留出集预测")
-ax2.set_xlabel("true y · 真实值")
-ax2.set_ylabel("predicted y · 预测值")
-ax2.legend()
-plt.show()
+LABELS = {
+    "en": {
+        "scratch": "from scratch",
+        "loss_title": "Training loss",
+        "epoch": "epoch",
+        "mse": "MSE (log scale)",
+        "pred_title": "Held-out predictions",
+        "true": "true y",
+        "pred": "predicted y",
+    },
+    "zh": {
+        "scratch": "从零实现",
+        "loss_title": "训练损失",
+        "epoch": "轮次",
+        "mse": "均方误差（对数坐标）",
+        "pred_title": "留出集预测",
+        "true": "真实值",
+        "pred": "预测值",
+    },
+}
+for lang, label in LABELS.items():
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(
+        range(1, len(fit_nn.losses) + 1),
+        fit_nn.losses,
+        label="nn.Linear + optim.SGD",
+    )
+    ax1.plot(
+        range(1, len(fit_manual.losses) + 1),
+        fit_manual.losses,
+        linestyle="--",
+        label=label["scratch"],
+    )
+    ax1.set_yscale("log")
+    ax1.set_title(label["loss_title"])
+    ax1.set_xlabel(label["epoch"])
+    ax1.set_ylabel(label["mse"])
+    ax1.legend()
+    ax2.scatter(y_test, y_hat, s=10, alpha=0.6)
+    ax2.plot(lims, lims, color="red", label="y = ŷ")
+    ax2.set_title(label["pred_title"])
+    ax2.set_xlabel(label["true"])
+    ax2.set_ylabel(label["pred"])
+    ax2.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)
 
 # %% [markdown] lang="en"
 # ## Logistic regression: a linear classifier
@@ -210,7 +293,9 @@ plt.show()
 # 因此可以把两个类别和决策边界都画出来。
 
 # %%
-Xc, yc = make_classification_data(n_samples=200, class_sep=1.5, random_state=0)
+Xc, yc = make_classification_data(
+    n_samples=200, class_sep=1.5, random_state=0
+)
 print(Xc.shape, yc.dtype, "class counts:", torch.bincount(yc.long()))
 
 # %% [markdown] lang="en"
@@ -245,7 +330,10 @@ print(module_model(Xc[:3]))
 # %%
 p = module_model(Xc).squeeze(1)
 print("nn.BCELoss:", nn.BCELoss()(p, yc))
-print("by hand:   ", -(yc * torch.log(p) + (1 - yc) * torch.log(1 - p)).mean())
+print(
+    "by hand:   ",
+    -(yc * torch.log(p) + (1 - yc) * torch.log(1 - p)).mean(),
+)
 
 # %% [markdown] lang="en"
 # `nn.BCEWithLogitsLoss` computes the same loss from the raw linear score (the *logit*, before the
@@ -267,8 +355,14 @@ print("by hand:   ", -(yc * torch.log(p) + (1 - yc) * torch.log(1 - p)).mean())
 logits = module_model.linear(Xc).squeeze(1)
 print("nn.BCEWithLogitsLoss:", nn.BCEWithLogitsLoss()(logits, yc))
 score, label = torch.tensor([20.0]), torch.tensor([0.0])
-print("score 20, label 0:", nn.BCEWithLogitsLoss()(score, label), nn.BCELoss()(torch.sigmoid(score), label))
-assert torch.allclose(nn.BCEWithLogitsLoss()(logits, yc), nn.BCELoss()(p, yc))
+print(
+    "score 20, label 0:",
+    nn.BCEWithLogitsLoss()(score, label),
+    nn.BCELoss()(torch.sigmoid(score), label),
+)
+assert torch.allclose(
+    nn.BCEWithLogitsLoss()(logits, yc), nn.BCELoss()(p, yc)
+)
 
 # %% [markdown] lang="en"
 # ## Training and accuracy
@@ -286,18 +380,38 @@ assert torch.allclose(nn.BCEWithLogitsLoss()(logits, yc), nn.BCELoss()(p, yc))
 # 训练数据上的准确率会美化模型，所以 200 个样本中留出 50 个，模型只用另外 150 个训练。
 
 # %%
-order = torch.randperm(len(yc), generator=torch.Generator().manual_seed(0))
-Xc_train, yc_train, Xc_test, yc_test = Xc[order[:150]], yc[order[:150]], Xc[order[150:]], yc[order[150:]]
-module_losses = train_logistic_regression(module_model, Xc_train, yc_train, lr=0.5, epochs=50, batch_size=32)
-sequential_losses = train_logistic_regression(sequential_model, Xc_train, yc_train, lr=0.5, epochs=50, batch_size=32)
+order = torch.randperm(
+    len(yc), generator=torch.Generator().manual_seed(0)
+)
+Xc_train, yc_train, Xc_test, yc_test = (
+    Xc[order[:150]],
+    yc[order[:150]],
+    Xc[order[150:]],
+    yc[order[150:]],
+)
+module_losses = train_logistic_regression(
+    module_model, Xc_train, yc_train, lr=0.5, epochs=50, batch_size=32
+)
+sequential_losses = train_logistic_regression(
+    sequential_model,
+    Xc_train,
+    yc_train,
+    lr=0.5,
+    epochs=50,
+    batch_size=32,
+)
 for name, model, losses in [
     ("nn.Module", module_model, module_losses),
     ("nn.Sequential", sequential_model, sequential_losses),
 ]:
-    train_acc = accuracy(predict(model, Xc_train).squeeze(1), yc_train)
+    train_acc = accuracy(
+        predict(model, Xc_train).squeeze(1), yc_train
+    )
     test_acc = accuracy(predict(model, Xc_test).squeeze(1), yc_test)
-    print(f"{name:14s} BCE: {losses[0]:.3f} -> {losses[-1]:.3f}   "
-          f"accuracy: training {train_acc:.3f}, held-out {test_acc:.3f}")
+    print(
+        f"{name:14s} BCE: {losses[0]:.3f} -> {losses[-1]:.3f}   "
+        f"accuracy: training {train_acc:.3f}, held-out {test_acc:.3f}"
+    )
 
 # %% [markdown] lang="en"
 # ## The decision boundary
@@ -312,23 +426,62 @@ for name, model, losses in [
 # 在网格上计算概率并用颜色深浅表示，就能看到这条直线。
 
 # %%
-x0 = torch.linspace(Xc[:, 0].min().item() - 1, Xc[:, 0].max().item() + 1, 200)
-x1 = torch.linspace(Xc[:, 1].min().item() - 1, Xc[:, 1].max().item() + 1, 200)
+x0 = torch.linspace(
+    Xc[:, 0].min().item() - 1, Xc[:, 0].max().item() + 1, 200
+)
+x1 = torch.linspace(
+    Xc[:, 1].min().item() - 1, Xc[:, 1].max().item() + 1, 200
+)
 grid0, grid1 = torch.meshgrid(x0, x1, indexing="xy")
-grid_probs = predict(module_model, torch.stack([grid0.ravel(), grid1.ravel()], dim=1)).reshape(grid0.shape)
+grid_probs = predict(
+    module_model, torch.stack([grid0.ravel(), grid1.ravel()], dim=1)
+).reshape(grid0.shape)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-ax1.plot(range(1, len(module_losses) + 1), module_losses)
-ax1.set_title("BCE loss · 交叉熵损失")
-ax1.set_xlabel("epoch · 轮次")
-ax1.set_ylabel("loss · 损失")
-filled = ax2.contourf(grid0, grid1, grid_probs, levels=20, cmap="RdBu_r", alpha=0.6)
-ax2.contour(grid0, grid1, grid_probs, levels=[0.5], colors="black")
-ax2.scatter(Xc[yc == 0, 0], Xc[yc == 0, 1], c="tab:blue", edgecolors="k", s=20, label="class 0 · 类别 0")
-ax2.scatter(Xc[yc == 1, 0], Xc[yc == 1, 1], c="tab:red", edgecolors="k", s=20, label="class 1 · 类别 1")
-fig.colorbar(filled, ax=ax2, label="P(class 1) · 属于类别 1 的概率")
-ax2.set_title("Decision boundary · 决策边界")
-ax2.set_xlabel("feature 1 · 特征 1")
-ax2.set_ylabel("feature 2 · 特征 2")
-ax2.legend()
-plt.show()
+LABELS = {
+    "en": {
+        "loss_title": "BCE loss",
+        "epoch": "epoch",
+        "loss": "loss",
+        "class": "class {}",
+        "prob": "P(class 1)",
+        "boundary_title": "Decision boundary",
+        "feature": "feature {}",
+    },
+    "zh": {
+        "loss_title": "交叉熵损失",
+        "epoch": "轮次",
+        "loss": "损失",
+        "class": "类别 {}",
+        "prob": "属于类别 1 的概率",
+        "boundary_title": "决策边界",
+        "feature": "特征 {}",
+    },
+}
+for lang, label in LABELS.items():
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
+    ax1.plot(range(1, len(module_losses) + 1), module_losses)
+    ax1.set_title(label["loss_title"])
+    ax1.set_xlabel(label["epoch"])
+    ax1.set_ylabel(label["loss"])
+    filled = ax2.contourf(
+        grid0, grid1, grid_probs, levels=20, cmap="RdBu_r", alpha=0.6
+    )
+    ax2.contour(
+        grid0, grid1, grid_probs, levels=[0.5], colors="black"
+    )
+    for cls, color in [(0, "tab:blue"), (1, "tab:red")]:
+        ax2.scatter(
+            Xc[yc == cls, 0],
+            Xc[yc == cls, 1],
+            c=color,
+            edgecolors="k",
+            s=20,
+            label=label["class"].format(cls),
+        )
+    fig.colorbar(filled, ax=ax2, label=label["prob"])
+    ax2.set_title(label["boundary_title"])
+    ax2.set_xlabel(label["feature"].format(1))
+    ax2.set_ylabel(label["feature"].format(2))
+    ax2.legend()
+    display(fig, metadata={"lang": lang})
+    plt.close(fig)

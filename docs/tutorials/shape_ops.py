@@ -408,4 +408,6 @@ except ValueError as err:
 images = torch.zeros(8, 3, 32, 64)
 print(move_dim(images, 1, -1).shape)
 print(images.transpose(1, -1).shape)
-print(torch.equal(move_dim(images, 1, -1), images.permute(0, 2, 3, 1)))
+print(
+    torch.equal(move_dim(images, 1, -1), images.permute(0, 2, 3, 1))
+)
