@@ -236,3 +236,63 @@ def tofu_problem(report: dict | None) -> str | None:
             f"different shapes (missing-glyph boxes) in font {report['font']}"
         )
     return None
+
+
+# Whether a reader can read the page: how far the body overflows the viewport sideways, and the
+# WCAG contrast ratio of every piece of text in the elements matching the selector, from the
+# computed colours (text composited over the backgrounds behind it, as the browser paints them).
+READABILITY_JS = r"""
+const rgba = c => {
+  const p = c.match(/rgba?\(([^)]*)\)/)[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+  return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+};
+const over = (top, under) => top.slice(0, 3).map((v, i) => v * top[3] + under[i] * (1 - top[3]));
+const luminance = rgb => {
+  const [r, g, b] = rgb.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const behind = el => {
+  const layers = [];
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0) layers.push(c);
+    if (c[3] >= 1) break;
+  }
+  // The canvas under an all-transparent page is white.
+  return layers.reverse().reduce((under, top) => over(top, under), [255, 255, 255]);
+};
+const checked = [];
+for (const el of document.querySelectorAll(arguments[0])) {
+  for (const node of [el, ...el.querySelectorAll('*')]) {
+    const own = [...node.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join('').trim();
+    if (!own || node.getClientRects().length === 0) continue;
+    const bg = behind(node);
+    const fg = over(rgba(getComputedStyle(node).color), bg);
+    const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+    checked.push({text: own.slice(0, 40), ratio: (hi + 0.05) / (lo + 0.05),
+                  color: getComputedStyle(node).color, background: `rgb(${bg.map(Math.round)})`});
+  }
+}
+checked.sort((a, b) => a.ratio - b.ratio);
+return {overflow: document.body.scrollWidth - window.innerWidth, width: window.innerWidth,
+        scheme: document.body.getAttribute('data-md-color-scheme'),
+        texts: checked.length, worst: checked.slice(0, 5)};
+"""
+
+
+def readability(driver: WebDriver, selector: str) -> dict:
+    """Sideways overflow of the page and the lowest text contrast inside ``selector``."""
+    return driver.execute_script(READABILITY_JS, selector)
+
+
+@contextmanager
+def phone_viewport(driver: WebDriver, width: int = 390, height: int = 844) -> Iterator[None]:
+    """Emulate a phone's viewport (CSS pixels, touch layout) until the block ends."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2, "mobile": True},
+    )
+    try:
+        yield
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -7,6 +7,7 @@ buttons, language links, every request and console error); the tests below check
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -30,12 +31,15 @@ from tests.browser import (
     Traffic,
     drain,
     han_glyphs,
+    phone_viewport,
+    readability,
     serve,
     settle,
     start_chromium,
     tofu_problem,
 )
 from tests.conftest import ROOT
+from tests.test_reader_view import CODE_COLUMN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -75,7 +79,7 @@ for (const a of document.querySelectorAll('a.md-select__link[hreflang]')) {
 }
 Promise.all(images.map(img => img.decode().then(() => null, err => String(err)).then(error => {
   const box = img.getBoundingClientRect();
-  return {src: img.currentSrc.slice(0, 40), width: img.naturalWidth, height: img.naturalHeight,
+  return {src: img.getAttribute('src').slice(0, 80), width: img.naturalWidth, height: img.naturalHeight,
           shown: [box.width, box.height], in_output: !!img.closest('.jp-OutputArea-output'), error};
 }))).then(images => done({
   url: location.href,
@@ -88,6 +92,10 @@ Promise.all(images.map(img => img.decode().then(() => null, err => String(err)).
   cells_without_copy: cells.filter(c => !c.querySelector('clipboard-copy, button.md-clipboard, '
       + '.md-code__button[data-md-type=copy]')).length,
   images, switcher, toc,
+  // Code and outputs the reader would have to scroll sideways to read.
+  scrolling: [...document.querySelectorAll('article pre')]
+    .filter(pre => pre.scrollWidth > pre.clientWidth + 1)
+    .map(pre => `${pre.scrollWidth} > ${pre.clientWidth} px: ${pre.textContent.trim().slice(0, 60)}`),
 }));
 """
 
@@ -97,7 +105,8 @@ def page_url(root: str, lang: str, name: str) -> str:
 
 
 def plots_in_source(name: str) -> int:
-    return TUTORIAL_SOURCES[name].read_text(encoding="utf-8").count("plt.show()")
+    """Figures a page shows: each `plt.subplots(` draws one per language, the page shows one."""
+    return TUTORIAL_SOURCES[name].read_text(encoding="utf-8").count("plt.subplots(")
 
 
 def code_sources(name: str) -> list[str]:
@@ -170,8 +179,10 @@ def visit(browser: WebDriver, site_root: str):
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "screenshots"
-    folder.mkdir(exist_ok=True)
+    """Where screenshots go: $TORCH_RECIPES_ARTIFACTS/screenshots when set, else pytest's tmp."""
+    artifacts = os.environ.get("TORCH_RECIPES_ARTIFACTS")
+    folder = (Path(artifacts) if artifacts else tmp_path_factory.getbasetemp()) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
@@ -190,10 +201,16 @@ def test_tutorial_shows_executed_output_and_plots(visit, site_root, lang: str, n
         i for i in state["images"] if i["error"] or 0 in (i["width"], i["height"], *i["shown"])
     ]
     assert not broken, f"images that did not decode or show: {broken}"
-    plots = [i for i in state["images"] if i["in_output"] and i["src"].startswith("data:image/")]
-    assert len(plots) >= plots_in_source(name), (
-        f"{plots_in_source(name)} plt.show() calls in the source, {len(plots)} plots on the page"
+    plots = [i for i in state["images"] if i["in_output"] and i["src"].endswith(".png")]
+    assert len(plots) == plots_in_source(name), (
+        f"{plots_in_source(name)} plt.subplots() calls in the source, {len(plots)} plots on the page"
     )
+
+
+@pytest.mark.parametrize(("lang", "name"), PAGES, ids=PAGE_IDS)
+def test_nothing_scrolls_sideways(visit, lang: str, name: str) -> None:
+    scrolling = visit(lang, name).state["scrolling"]
+    assert not scrolling, "blocks wider than the column:\n" + "\n".join(scrolling)
 
 
 @pytest.mark.parametrize(("lang", "name"), PAGES, ids=PAGE_IDS)
@@ -433,3 +450,81 @@ def test_a_browser_that_cannot_start_is_reported_with_its_output(
     monkeypatch.setattr(browser_module, "CHROMIUM", broken)
     with pytest.raises(BrowserUnavailable, match=r"(?s)did not start.*Missing X server"):
         start_chromium(tmp_path / "profile")
+
+
+# What a reader must be able to read: code cells and their outputs.
+CODE_AND_OUTPUTS = ".jp-InputArea-editor pre, .jp-OutputArea-output"
+# WCAG 2 AA contrast for body text.
+MIN_CONTRAST = 4.5
+CHAR_WIDTH_JS = """
+const pre = document.querySelector('.jp-InputArea-editor pre');
+const style = getComputedStyle(pre);
+const probe = document.createElement('span');
+probe.textContent = '0'.repeat(100);
+pre.appendChild(probe);
+const char = probe.getBoundingClientRect().width / 100;
+probe.remove();
+const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+return {inner, char, chars: Math.floor(inner / char), window: window.innerWidth};
+"""
+
+
+def test_code_column_holds_the_width_the_site_is_tested_against(visit, browser, site_root) -> None:
+    visit("en", CREATION)
+    assert browser.current_url == page_url(site_root, "en", CREATION)
+    column = browser.execute_script(CHAR_WIDTH_JS)
+    assert column["chars"] >= CODE_COLUMN, (
+        f"a code cell holds {column['chars']} characters at the default layout ({column}), "
+        f"the width tests allow {CODE_COLUMN}"
+    )
+
+
+def _record(path: Path, report: dict, capsys) -> None:
+    with capsys.disabled():
+        print(f"\nscreenshot: {path} ({report['width']} px wide, {report['scheme']} palette)")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _assert_readable(report: dict) -> None:
+    assert report["overflow"] <= 0, f"the page scrolls sideways by {report['overflow']} px"
+    assert report["texts"] > 0, "no code or output text was found to check"
+    low = [w for w in report["worst"] if w["ratio"] < MIN_CONTRAST]
+    assert not low, f"text below {MIN_CONTRAST}:1 contrast: {low}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tutorial_on_a_phone(browser, site_root, screenshots, capsys, lang: str) -> None:
+    with phone_viewport(browser):
+        load(browser, page_url(site_root, lang, CREATION))
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script("return innerWidth") == 390)
+        report = readability(browser, CODE_AND_OUTPUTS)
+        path = screenshots / f"phone-{lang}-{CREATION}.png"
+        assert browser.save_screenshot(str(path))
+    _record(path, report, capsys)
+    _assert_readable(report)
+
+
+def _choose_palette(browser: WebDriver, scheme: str) -> None:
+    """Click the header's palette toggle until the page shows ``scheme``."""
+    target = browser.find_element(
+        By.CSS_SELECTOR, f"input[name=__palette][data-md-color-scheme={scheme}]"
+    )
+    browser.find_element(By.CSS_SELECTOR, f"label[for={target.get_attribute('id')}]").click()
+    WebDriverWait(browser, 5).until(
+        lambda d: d.execute_script("return document.body.dataset.mdColorScheme") == scheme
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_tutorial_in_the_dark_palette(browser, site_root, screenshots, capsys, lang: str) -> None:
+    load(browser, page_url(site_root, lang, CREATION))
+    _choose_palette(browser, "slate")
+    try:
+        report = readability(browser, CODE_AND_OUTPUTS)
+        path = screenshots / f"dark-{lang}-{CREATION}.png"
+        assert browser.save_screenshot(str(path))
+    finally:
+        # The choice is remembered in localStorage; the other tests read the default palette.
+        _choose_palette(browser, "default")
+    _record(path, report, capsys)
+    _assert_readable(report)
