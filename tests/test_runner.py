@@ -95,8 +95,8 @@ def batches() -> dict[str, object]:
         out["first"] = kernel.run_cells([
             "value = 41",
             "value + 1",
-            "print('gone')\nfrom IPython.display import clear_output\nclear_output()\n"
-            "print('kept')",
+            ("print('gone')\nfrom IPython.display import clear_output\nclear_output()\n"
+             "print('kept')"),
             "print('x' * 60_000)",
             "print('y' * 60_000)",
             "raise KeyError('missing')",

@@ -11,10 +11,10 @@ import tempfile
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from recipes.checker.execute import CheckOptions, check_documents, default_jobs, parse_jobs
 from recipes.checker.model import Unrun, UsageError
 from recipes.checker.parse import parse_paths
 from recipes.checker.report import exit_code, github_annotations, render, to_json
-from recipes.checker.run import check_document
 from recipes.checker.sandbox import default_limits, format_size, parse_size, unavailable
 from recipes.checker.update import apply_updates, refusal
 
@@ -97,6 +97,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print what --update would change as a unified diff; write nothing")
     parser.add_argument("--force", action="store_true",
                         help="let --update rewrite files that have uncommitted changes")
+    parser.add_argument(
+        "-j", "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="check N documents at once, each in its own kernel (default: $TORCH_RECIPES_JOBS, "
+             "else the number of cores); the report is the same as one at a time",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="check the documents on a Dask distributed cluster, e.g. tcp://10.0.0.5:8786 "
+             "(needs pip install 'torch-recipes[cluster]' here and on the workers)",
+    )
+
+
+def _jobs(text: str) -> int:
+    try:
+        return parse_jobs(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _size(text: str) -> int:
@@ -124,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     skipped: list[Unrun] = []
     try:
+        jobs = args.jobs or default_jobs()
         docs = parse_paths(args.paths, skipped)
     except UsageError as err:
         print(f"torch-recipes check: error: {err}", file=sys.stderr)
@@ -169,26 +190,29 @@ def run(args: argparse.Namespace) -> int:
     interrupted = False
     if not save(False):
         return 2
+    options = CheckOptions(timeout=args.timeout, prelude=args.prelude, in_place=args.in_place,
+                           implied_imports=args.implied_imports, sandbox=limits)
+    checked = None
     try:
         with progress:
             task = progress.add_task("check", total=total, file="")
-            for doc in docs:
-                progress.update(task, file=doc.path)
-                results.append(
-                    check_document(
-                        doc,
-                        timeout=args.timeout,
-                        prelude=args.prelude,
-                        in_place=args.in_place,
-                        implied_imports=args.implied_imports,
-                        on_block=lambda _br: progress.advance(task),
-                        sandbox=limits,
-                    )
-                )
+            checked = check_documents(
+                docs, options, jobs=jobs, scheduler=args.scheduler,
+                on_start=lambda path: progress.update(task, file=path),
+                on_block=lambda path: progress.update(task, advance=1, file=path),
+            )
+            for result in checked:
+                results.append(result)
                 if not save(False):
                     return 2
     except KeyboardInterrupt:
         interrupted = True
+    except UsageError as err:
+        print(f"torch-recipes check: error: {err}", file=sys.stderr)
+        return 2
+    finally:
+        if checked is not None:
+            checked.close()  # stops the documents still running (on Ctrl-C, or a failed save)
     if args.format == "github":
         for command in github_annotations(results, strict=args.strict):
             print(command)
