@@ -139,16 +139,12 @@ class TutorialFile(pytest.File):
         except UsageError as err:
             raise self.CollectError(str(err)) from None
         names: set[str] = set()
-        grouped = self.config.getoption("dist", "no") == "loadgroup"
         for block in self.document.blocks:
             claims = list(block.claims) + [ex.claim for ex in block.examples if ex.claim]
             targets: list[Claim | Block] = claims or [block]
             for target in targets:
-                item = TutorialItem.from_parent(self, name=_unique(_name(target), names),
-                                                target=target)
-                if grouped:
-                    item.add_marker(pytest.mark.xdist_group(self.nodeid))
-                yield item
+                yield TutorialItem.from_parent(self, name=_unique(_name(target), names),
+                                               target=target)
         for orphan in self.document.orphans:
             yield TutorialItem.from_parent(self, name=_unique(_name(orphan), names),
                                            target=orphan)
