@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from filelock import FileLock
 
 from recipes.regression_manual import make_regression_data
 
@@ -41,14 +43,30 @@ def build_site(config: Path, site: Path, cache: Path, *extra: str) -> subprocess
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
-    """The real site, built cold (empty tutorial cache) exactly as `make docs` builds it."""
-    root = tmp_path_factory.mktemp("site-build")
-    start = time.perf_counter()
-    done = build_site(ROOT / "mkdocs.yml", root / "site", root / "cache")
-    seconds = time.perf_counter() - start
-    log = done.stdout + done.stderr
-    assert done.returncode == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
-    return SiteBuild(root / "site", root / "cache", log, seconds)
+    """The real site, built cold (empty tutorial cache) exactly as `make docs` builds it.
+
+    Built once per test run: under pytest-xdist the first worker that needs it builds it in the
+    run's shared temporary folder while holding a lock, and the others wait and reuse it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "site-build"
+    record = root / "build.json"
+    with FileLock(shared / "site-build.lock"):
+        if not record.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            start = time.perf_counter()
+            done = build_site(ROOT / "mkdocs.yml", root / "site", root / "cache")
+            outcome = {
+                "returncode": done.returncode,
+                "log": done.stdout + done.stderr,
+                "seconds": time.perf_counter() - start,
+            }
+            record.write_text(json.dumps(outcome), encoding="utf-8")
+        outcome = json.loads(record.read_text(encoding="utf-8"))
+    log = outcome["log"]
+    assert outcome["returncode"] == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
+    return SiteBuild(root / "site", root / "cache", log, outcome["seconds"])
 
 
 @pytest.fixture(scope="module")

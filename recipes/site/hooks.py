@@ -11,6 +11,7 @@ import logging
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 import mkdocs.utils
@@ -32,11 +33,19 @@ from recipes.site.notebooks import (
     build_language_notebook,
     cell_problems,
     execute_tutorial,
+    write_atomically,
 )
 from recipes.site.staging import stage_docs
 from recipes.standalone import standalone_source
 
-__all__ = ["on_config", "on_env", "on_page_content", "on_post_build", "on_post_page"]
+__all__ = [
+    "on_config",
+    "on_env",
+    "on_page_content",
+    "on_page_markdown",
+    "on_post_build",
+    "on_post_page",
+]
 
 log = logging.getLogger("mkdocs.hooks.tutorials")
 
@@ -228,10 +237,47 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _generated_from = fingerprint
     _staged[str(staging)] = docs_dir
     config.docs_dir = str(staging)
+    # mkdocs-jupyter keeps rendered notebooks in ./.cache/mkdocs-jupyter and, after each build,
+    # deletes the entries that build did not use: builds with other docs (tests, benchmarks)
+    # evicted the site's. Each build root gets its own.
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None:
+        jupyter.config["cache_dir"] = str(root / "mkdocs-jupyter")
     # `mkdocs serve` watches docs_dir, now the staging folder: watch the real sources too.
     if str(docs_dir) not in config.watch:
         config.watch.append(str(docs_dir))
     return config
+
+
+UPDATE_DIFF_PLACEHOLDER = "<!-- update-diff-example -->"
+_STALE_EXAMPLE = "examples/stale.md"
+
+
+def _update_diff_example(docs_dir: Path, root: Path) -> str:
+    """What `check --update --diff` prints for the stale example page, really run, and cached by
+    the page, the checker's source and the torch version (a kernel run costs seconds)."""
+    from recipes.checker.update import update_diff_example
+
+    page = docs_dir / _STALE_EXAMPLE
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(page.read_bytes())
+    for source in [package / "runner.py", *sorted((package / "checker").rglob("*.py"))]:
+        digest.update(source.read_bytes())
+    digest.update(metadata.version("torch").encode())
+    cached = root / "examples" / f"stale-{digest.hexdigest()[:20]}.diff"
+    if not cached.exists():
+        name = f"{docs_dir.name}/{_STALE_EXAMPLE}"
+        write_atomically(cached, update_diff_example(page, name).rstrip("\n"))
+    return cached.read_text(encoding="utf-8")
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    """Fill the checker page's `--update --diff` example with the diff the checker prints now."""
+    if UPDATE_DIFF_PLACEHOLDER not in markdown:
+        return markdown
+    docs_dir = _staged.get(config.docs_dir, Path(config.docs_dir))
+    diff = _update_diff_example(docs_dir, _build_root(config))
+    return markdown.replace(UPDATE_DIFF_PLACEHOLDER, diff)
 
 
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:

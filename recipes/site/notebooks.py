@@ -42,6 +42,7 @@ __all__ = [
     "cache_key",
     "execute_tutorial",
     "recipe_dependencies",
+    "write_atomically",
     "recipe_modules_used",
 ]
 
@@ -316,7 +317,7 @@ def _read_cache(cache_file: Path, key: str) -> Execution | None:
     return Execution(key, results, provenance, from_cache=True)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` in one step, so a build killed mid-write or a parallel build never reads
     half an entry."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -356,7 +357,7 @@ def execute_tutorial(
         provenance = json.loads(kernel.run(PROVENANCE_CODE).text)
     execution = Execution(key, results, provenance)
     if not execution.failures():
-        _write_atomically(
+        write_atomically(
             cache_file, json.dumps({"key": key, "results": results, "provenance": provenance})
         )
     cache_dir.mkdir(parents=True, exist_ok=True)

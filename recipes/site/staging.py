@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from recipes.site.notebooks import write_atomically
+
 __all__ = ["stage_docs"]
 
 
@@ -23,10 +25,7 @@ def _write_if_changed(path: Path, content: str) -> None:
         return
     if path.is_symlink():
         path.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, content)
 
 
 def _link(path: Path, target: Path) -> None:
