@@ -4,12 +4,19 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+# PyPI's Linux torch wheel is the CUDA build (several GB); PyTorch's CPU index serves 2.13.0+cpu,
+# which also meets constraints.txt's torch==2.13.0 and sorts above 2.13.0. The index is added only
+# when pip cannot find the pinned torch without one (a local wheel through pip's find-links, or
+# torch already in the venv), so such a machine never waits on that host. TORCH_INDEX= skips it.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_SOURCE = $(if $(TORCH_INDEX),$$($(BIN)/python -m pip install --dry-run --quiet --no-index \
+	--no-deps -c constraints.txt torch >/dev/null 2>&1 || echo --extra-index-url $(TORCH_INDEX)))
 
 .PHONY: setup system-deps test docs serve bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[docs,test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(TORCH_SOURCE) -e '.[docs,test]'
 	touch $@
 
 system-deps:
