@@ -103,6 +103,12 @@ def test_without_the_option_tutorials_are_left_alone(tutorials: pytest.Pytester)
         *INTRO_OUTCOMES, "test_plain.py::test_plain"]
 
 
+def test_a_bad_timeout_is_a_usage_error(tutorials: pytest.Pytester):
+    result = tutorials.runpytest("--tutorials", "--tutorials-timeout", "0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--tutorials-timeout must be positive, got 0"])
+
+
 def test_loading_the_plugin_imports_neither_torch_nor_the_checker():
     code = ("import sys, recipes.checker.pytest_plugin\n"
             "print(sorted(m for m in sys.modules if m == 'torch' or m.startswith('recipes.')))")

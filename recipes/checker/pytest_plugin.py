@@ -76,6 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
     patterns = config.getini("tutorials")
     if not (config.getoption("tutorials") or patterns):
         return
+    timeout = config.getoption("tutorials_timeout")
+    if timeout <= 0:
+        raise pytest.UsageError(f"--tutorials-timeout must be positive, got {timeout:g}")
     root = config.inipath.parent if config.inipath else config.rootpath
     listed = {(root / found).resolve() for pattern in patterns
               for found in glob.glob(pattern, root_dir=root, recursive=True)}
