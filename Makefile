@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1:8000
+# Tutorials executed at once by the site build (default: one per core), and pytest workers.
+JOBS ?= $(TORCH_RECIPES_JOBS)
+TEST_JOBS ?= auto
 # PyPI's Linux torch wheel is the CUDA build (several GB); PyTorch's CPU index serves 2.13.0+cpu,
 # which also meets constraints.txt's torch==2.13.0 and sorts above 2.13.0. The index is added only
 # when pip cannot find the pinned torch without one (a local wheel through pip's find-links, or
@@ -24,14 +27,16 @@ system-deps:
 
 setup: $(STAMP) system-deps
 
+# One worker per core; a test file runs whole on one worker, so its module fixtures (kernels,
+# builds) are made once, and the site build is shared by all workers (tests/conftest.py).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 docs: setup
-	$(BIN)/mkdocs build --strict
+	TORCH_RECIPES_JOBS=$(JOBS) $(BIN)/mkdocs build --strict
 
 serve: setup
-	$(BIN)/mkdocs serve --strict -a $(HOST)
+	TORCH_RECIPES_JOBS=$(JOBS) $(BIN)/mkdocs serve --strict -a $(HOST)
 
 bench: setup
 	$(BIN)/python benchmarks/run_all.py

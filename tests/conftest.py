@@ -26,6 +26,16 @@ class SiteBuild:
     cache: Path
     log: str
     seconds: float
+    docs_before: dict[str, list[int]]
+
+
+def docs_snapshot() -> dict[str, list[int]]:
+    """Every file under docs/ with its size and modification time, to show a build wrote none."""
+    return {
+        str(path.relative_to(ROOT)): [path.stat().st_size, path.stat().st_mtime_ns]
+        for path in sorted((ROOT / "docs").rglob("*"))
+        if path.is_file()
+    }
 
 
 def build_site(config: Path, site: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -55,9 +65,11 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
     with FileLock(shared / "site-build.lock"):
         if not record.exists():
             root.mkdir(parents=True, exist_ok=True)
+            docs_before = docs_snapshot()
             start = time.perf_counter()
             done = build_site(ROOT / "mkdocs.yml", root / "site", root / "cache")
             outcome = {
+                "docs_before": docs_before,
                 "returncode": done.returncode,
                 "log": done.stdout + done.stderr,
                 "seconds": time.perf_counter() - start,
@@ -66,7 +78,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> SiteBuild:
         outcome = json.loads(record.read_text(encoding="utf-8"))
     log = outcome["log"]
     assert outcome["returncode"] == 0, f"mkdocs build --strict failed:\n{log[-6000:]}"
-    return SiteBuild(root / "site", root / "cache", log, outcome["seconds"])
+    return SiteBuild(root / "site", root / "cache", log, outcome["seconds"], outcome["docs_before"])
 
 
 @pytest.fixture(scope="module")

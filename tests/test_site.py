@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 
 from recipes.site.notebooks import Tutorial
 from recipes.site.variants import write_config_variant
-from tests.conftest import ROOT, build_site
+from tests.conftest import ROOT, build_site, docs_snapshot
 
 pytestmark = pytest.mark.slow
 
@@ -60,6 +60,11 @@ def test_each_tutorial_executed_once_for_both_languages(built_site) -> None:
     ledger = (built_site.cache / "tutorials" / "executions.jsonl").read_text(encoding="utf-8").splitlines()
     counts = Counter(json.loads(line)["tutorial"] for line in ledger)
     assert counts == Counter({name: 1 for name in TUTORIALS})
+
+
+def test_the_build_writes_nothing_into_docs(built_site) -> None:
+    assert docs_snapshot() == built_site.docs_before
+    assert not list((ROOT / "docs" / "tutorials").glob("*.ipynb"))
 
 
 def test_unchanged_tutorials_are_not_executed_again(built_site, tmp_path: Path) -> None:
