@@ -26,6 +26,7 @@ from mkdocs.structure.toc import get_toc
 from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
+from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
     LANGUAGES,
@@ -87,8 +88,9 @@ _STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S)
 _SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 # The notebook template loads MathJax with an empty src (a request for the page itself, which then
 # fails to parse as JavaScript) and imports Mermaid from a CDN. Tutorials use neither, and the site
-# must not contact other hosts, so those scripts are dropped.
-_UNWANTED_SCRIPT = re.compile(r'src=""|mathjax|mermaid', re.I)
+# must not contact other hosts, so those scripts are dropped, as is the template's copy-button
+# element, replaced by Material's (see recipes.site.code_blocks).
+_UNWANTED_SCRIPT = re.compile(r'src=""|mathjax|mermaid|clipboard-copy', re.I)
 
 
 def _build_root(config: MkDocsConfig) -> Path:
@@ -339,10 +341,11 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
         lambda m: "" if _UNWANTED_SCRIPT.search(m.group(0)) else m.group(0), output
     )
     output = write_inline_images(output, Path(page.file.abs_dest_path))
+    output = use_material_code_blocks(output)
     styles = _STYLE_BLOCK.findall(output)
     if not styles:
         return output
-    css = "\n".join(styles)
+    css = without_notebook_token_colours("\n".join(styles))
     name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
     target = Path(config.site_dir) / name
     if not target.exists():
