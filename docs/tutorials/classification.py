@@ -67,8 +67,8 @@ z = torch.tensor([-200.0, -2.0, 0.5, 3.0])
 target = torch.tensor([1.0, 0.0, 1.0, 1.0])
 with_logits = nn.BCEWithLogitsLoss(reduction="none")(z, target)
 after_sigmoid = nn.BCELoss(reduction="none")(torch.sigmoid(z), target)
-print("BCEWithLogitsLoss:    ", with_logits)
-print("BCELoss after sigmoid:", after_sigmoid)
+print("BCEWithLogitsLoss:", with_logits, sep="\n")
+print("BCELoss after sigmoid:", after_sigmoid, sep="\n")
 assert (
     torch.allclose(with_logits[1:], after_sigmoid[1:])
     and after_sigmoid[0] == 100

@@ -170,8 +170,8 @@ def weight_gradient(xb, yb):
 whole_batch = weight_gradient(X, y)
 per_rank = [weight_gradient(X[r::2], y[r::2]) for r in range(2)]
 averaged = (per_rank[0] + per_rank[1]) / 2
-print("whole batch:", whole_batch)
-print("average of 2 shards:", averaged)
+print("whole batch:", whole_batch, sep="\n")
+print("average of 2 shards:", averaged, sep="\n")
 print("max difference:", (whole_batch - averaged).abs().max().item())
 
 # %% [markdown] lang="en"
