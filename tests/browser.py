@@ -197,7 +197,7 @@ def drain(driver: WebDriver) -> Traffic:
 
 
 def settle(
-    driver: WebDriver, expect: Sequence[str] = (), quiet: float = 0.5, limit: float = 10.0
+    driver: WebDriver, expect: Sequence[str] = (), quiet: float = 0.5, limit: float = 30.0
 ) -> Traffic:
     """Collect traffic until each URL ending in one of ``expect`` was requested and the network has
     been idle for ``quiet`` seconds since, so that late fetches (web workers) are recorded too."""

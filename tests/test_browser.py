@@ -39,7 +39,7 @@ from tests.browser import (
     tofu_problem,
 )
 from tests.conftest import ROOT
-from tests.test_reader_view import CODE_COLUMN
+from tests.test_reader_view import CODE_COLUMN, OUTPUT_COLUMN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,6 +57,8 @@ SEARCH_INDEX = "search/search_index.json"
 CREATION = "creation"
 HAN = re.compile(r"[\u3400-\u9fff]")
 PROMPT = re.compile(r"^In\s*\[\d+\]:$")
+# Material's copy button, which its script adds to every code block once the page has loaded.
+COPY_BUTTON = ".jp-InputArea-editor pre > .md-code__nav > .md-code__button[data-md-type=copy]"
 
 PAGE_STATE_JS = """
 const done = arguments[arguments.length - 1];
@@ -89,8 +91,7 @@ Promise.all(images.map(img => img.decode().then(() => null, err => String(err)).
   empty_outputs: outputs.filter(o => !o.textContent.trim() && !o.querySelector('img')).length,
   prompts: cells.map(c => c.querySelector('.jp-InputPrompt')).map(p => p ? text(p) : null),
   code_cells: cells.length,
-  cells_without_copy: cells.filter(c => !c.querySelector('clipboard-copy, button.md-clipboard, '
-      + '.md-code__button[data-md-type=copy]')).length,
+  cells_without_copy: cells.filter(c => !c.querySelector(arguments[0])).length,
   images, switcher, toc,
   // Code and outputs the reader would have to scroll sideways to read.
   scrolling: [...document.querySelectorAll('article pre')]
@@ -169,7 +170,7 @@ def visit(browser: WebDriver, site_root: str):
     def get(lang: str, name: str) -> Visit:
         if (lang, name) not in visits:
             traffic = load(browser, page_url(site_root, lang, name))
-            state = browser.execute_async_script(PAGE_STATE_JS)
+            state = browser.execute_async_script(PAGE_STATE_JS, COPY_BUTTON)
             traffic += drain(browser)
             visits[lang, name] = Visit(state, traffic)
         return visits[lang, name]
@@ -252,8 +253,11 @@ def test_table_of_contents_leads_to_the_headings(visit, lang: str, name: str) ->
     assert toc, "the page has no table of contents"
     wrong = {
         f"{entry['href']} {entry['text']!r}: "
-        + (f"{entry['targets']} elements have that id" if entry["targets"] != 1
-           else f"the heading there reads {entry['heading']!r}")
+        + (
+            f"{entry['targets']} elements have that id"
+            if entry["targets"] != 1
+            else f"the heading there reads {entry['heading']!r}"
+        )
         for entry in toc
         if entry["targets"] != 1 or entry["text"] != entry["heading"]
     }
@@ -271,11 +275,11 @@ def test_clicking_the_language_switcher_opens_the_translation(
         browser.find_element(By.CSS_SELECTOR, ".md-header__option .md-select")
     ).perform()
     link = browser.find_element(By.CSS_SELECTOR, f"a.md-select__link[hreflang={OTHER[lang]}]")
-    WebDriverWait(browser, 5).until(lambda _: link.is_displayed())
+    WebDriverWait(browser, 30).until(lambda _: link.is_displayed())
     link.click()
     target = page_url(site_root, OTHER[lang], CREATION)
-    WebDriverWait(browser, 10).until(lambda d: d.current_url == target)
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(lambda d: d.current_url == target)
+    WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return document.readyState") == "complete"
     )
     traffic += settle(browser, expect=(SEARCH_INDEX,))
@@ -296,9 +300,11 @@ def test_copy_button_copies_the_code(browser, site_root, lang: str) -> None:
         },
     )
     load(browser, page_url(site_root, lang, CREATION))
-    buttons = browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell clipboard-copy")
-    assert len(buttons) >= 2, "the tutorial needs two code cells for this test"
-    button = buttons[1]
+    # Material's script adds the buttons once the page is loaded.
+    button = WebDriverWait(browser, 30).until(
+        lambda d: (d.find_elements(By.CSS_SELECTOR, COPY_BUTTON)[1:] or [False])[0],
+        "the tutorial needs two code cells with a copy button for this test",
+    )
     browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", button)
     assert button.is_displayed()
     call = "const done = arguments[0]; navigator.clipboard.{}.then(done, e => done(String(e)));"
@@ -306,7 +312,7 @@ def test_copy_button_copies_the_code(browser, site_root, lang: str) -> None:
     assert not browser.execute_async_script(call.format("writeText('')"))
     ActionChains(browser).move_to_element(button).click().perform()
     read = call.format("readText()")
-    WebDriverWait(browser, 5).until(lambda d: d.execute_async_script(read).strip())
+    WebDriverWait(browser, 30).until(lambda d: d.execute_async_script(read).strip())
     copied = browser.execute_async_script(read).strip()
     assert copied == code_sources(CREATION)[1], f"copied {copied!r}"
 
@@ -323,11 +329,11 @@ def search(browser: WebDriver, site_root: str, screenshots: Path):
         box = browser.find_element(By.CSS_SELECTOR, "input.md-search__input")
         if not box.is_displayed():
             browser.find_element(By.CSS_SELECTOR, "label.md-header__button[for=__search]").click()
-        WebDriverWait(browser, 5).until(lambda _: box.is_displayed())
+        WebDriverWait(browser, 30).until(lambda _: box.is_displayed())
         box.click()
         box.send_keys(SEARCH_QUERY[lang])
         # The index loads in a web worker; results appear once it has answered.
-        WebDriverWait(browser, 15).until(
+        WebDriverWait(browser, 30).until(
             lambda d: d.find_elements(By.CSS_SELECTOR, ".md-search-result__item a")
         )
         results = _all_results(browser)
@@ -452,30 +458,41 @@ def test_a_browser_that_cannot_start_is_reported_with_its_output(
         start_chromium(tmp_path / "profile")
 
 
+SETTLED_JS = "return document.getAnimations().every(a => a.playState !== 'running')"
 # What a reader must be able to read: code cells and their outputs.
 CODE_AND_OUTPUTS = ".jp-InputArea-editor pre, .jp-OutputArea-output"
 # WCAG 2 AA contrast for body text.
 MIN_CONTRAST = 4.5
+# How many characters of its own font the box holding a block's text (Material's `pre > code`
+# for code cells, the `pre` for outputs) shows without scrolling.
 CHAR_WIDTH_JS = """
-const pre = document.querySelector('.jp-InputArea-editor pre');
-const style = getComputedStyle(pre);
+const pre = document.querySelector(arguments[0]);
+const box = pre.querySelector(':scope > code') || pre;
+const style = getComputedStyle(box);
 const probe = document.createElement('span');
 probe.textContent = '0'.repeat(100);
-pre.appendChild(probe);
+box.appendChild(probe);
 const char = probe.getBoundingClientRect().width / 100;
 probe.remove();
-const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+const inner = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
 return {inner, char, chars: Math.floor(inner / char), window: window.innerWidth};
 """
 
 
-def test_code_column_holds_the_width_the_site_is_tested_against(visit, browser, site_root) -> None:
+@pytest.mark.parametrize(
+    ("selector", "limit"),
+    [(".jp-InputArea-editor pre", CODE_COLUMN), (".jp-OutputArea-output pre", OUTPUT_COLUMN)],
+    ids=["code", "output"],
+)
+def test_column_holds_the_width_the_site_is_tested_against(
+    visit, browser, site_root, selector: str, limit: int
+) -> None:
     visit("en", CREATION)
     assert browser.current_url == page_url(site_root, "en", CREATION)
-    column = browser.execute_script(CHAR_WIDTH_JS)
-    assert column["chars"] >= CODE_COLUMN, (
-        f"a code cell holds {column['chars']} characters at the default layout ({column}), "
-        f"the width tests allow {CODE_COLUMN}"
+    column = browser.execute_script(CHAR_WIDTH_JS, selector)
+    assert column["chars"] >= limit, (
+        f"{selector} holds {column['chars']} characters at the default layout ({column}), "
+        f"the width tests allow {limit}"
     )
 
 
@@ -496,7 +513,7 @@ def _assert_readable(report: dict) -> None:
 def test_tutorial_on_a_phone(browser, site_root, screenshots, capsys, lang: str) -> None:
     with phone_viewport(browser):
         load(browser, page_url(site_root, lang, CREATION))
-        WebDriverWait(browser, 10).until(lambda d: d.execute_script("return innerWidth") == 390)
+        WebDriverWait(browser, 30).until(lambda d: d.execute_script("return innerWidth") == 390)
         report = readability(browser, CODE_AND_OUTPUTS)
         path = screenshots / f"phone-{lang}-{CREATION}.png"
         assert browser.save_screenshot(str(path))
@@ -510,9 +527,11 @@ def _choose_palette(browser: WebDriver, scheme: str) -> None:
         By.CSS_SELECTOR, f"input[name=__palette][data-md-color-scheme={scheme}]"
     )
     browser.find_element(By.CSS_SELECTOR, f"label[for={target.get_attribute('id')}]").click()
-    WebDriverWait(browser, 5).until(
+    WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return document.body.dataset.mdColorScheme") == scheme
     )
+    # Material fades colours into the new scheme: read them once the transitions have ended.
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(SETTLED_JS))
 
 
 @pytest.mark.parametrize("lang", LANGS)

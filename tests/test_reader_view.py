@@ -20,6 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from wcwidth import wcwidth
 
+from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import Execution, Tutorial, build_language_notebook
 from tests.conftest import ROOT
@@ -38,8 +39,9 @@ PLOTTING = [
 CODE_COLUMN = 70
 OUTPUT_COLUMN = 73
 # A printed tensor wrapped by the browser splits its numbers; messages may wrap (the output area
-# wraps long lines, which test_browser.py checks: nothing on a page scrolls sideways).
-TENSOR_LINE = re.compile(r"tensor\(|^\s*\[")
+# wraps long lines, which test_browser.py checks: nothing on a page scrolls sideways), including
+# messages that name a call such as `torch.tensor(x)`.
+TENSOR_LINE = re.compile(r"(?<![\w.])tensor\(|^\s*\[")
 PAGE_BYTES = 150_000
 HAN = re.compile(r"[\u3400-\u9fff]")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -100,6 +102,49 @@ def test_inline_png_becomes_a_file_named_by_its_content(tmp_path: Path) -> None:
     assert write_inline_images(out, page_file) == out
 
 
+# A code cell as mkdocs-jupyter's template renders it, by the time on_post_page sees it.
+TEMPLATE_CELL = """<div class="jp-Cell jp-CodeCell jp-Notebook-cell" id="cell-id=cell-2">
+<div class="CodeMirror cm-s-jupyter">
+<div class="zeroclipboard-container">
+<clipboard-copy ,="" aria-label="Copy to Clipboard" for="cell-{n}">
+<div><span class="notice" hidden="">Copied!</span><svg><path d="M0 6"></path></svg></div>
+</clipboard-copy>
+</div>
+<div class="highlight-ipynb hl-python"><pre><span></span><span class="n">x</span> <span
+class="o">=</span>
+</pre></div>
+<div class="clipboard-copy-txt" id="cell-{n}">x = 1</div>
+</div></div>"""
+
+
+def test_code_cells_become_material_code_blocks() -> None:
+    page = "<html><body>" + TEMPLATE_CELL.format(n=1) + TEMPLATE_CELL.format(n=2) + "</body></html>"
+    html = BeautifulSoup(use_material_code_blocks(page), "html.parser")
+    assert not html.select("clipboard-copy, .zeroclipboard-container, .clipboard-copy-txt")
+    blocks = html.select("div.highlight > pre > code")
+    assert len(blocks) == 2
+    assert [b.get_text() for b in blocks] == ["x =\n", "x =\n"]
+    # Material names each block's copy target after the nearest id: it must be a valid selector.
+    ids = [code.parent["id"] for code in blocks]
+    assert len(set(ids)) == 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", i) for i in ids), ids
+    assert all("highlight-ipynb" in b.parent.parent["class"] for b in blocks)
+
+
+def test_notebook_token_colours_give_way_to_materials() -> None:
+    css = (
+        ".highlight-ipynb .k { color: var(--jp-mirror-editor-keyword-color); font-weight: bold }\n"
+        ".highlight-ipynb { background: var(--jp-cell-editor-background) }\n"
+        ".jupyter-wrapper .highlight-ipynb pre{margin:0;padding:5px 10px}\n"
+        ".jp-OutputArea-output pre{line-height:inherit}\n"
+        "['\\n.highlight-ipynb .o { color: red }']"
+    )
+    kept = without_notebook_token_colours(css)
+    assert "keyword-color" not in kept and "cell-editor-background" not in kept
+    assert ".jupyter-wrapper .highlight-ipynb pre{margin:0;padding:5px 10px}" in kept
+    assert ".jp-OutputArea-output pre{line-height:inherit}" in kept
+    assert "red" not in kept, "text that is no CSS (a Python list's repr) was kept"
+
+
 def _execution(outputs: list[dict]) -> tuple[Tutorial, Execution]:
     source = '# %% [markdown] lang="en"\n# # T\n# %% [markdown] lang="zh"\n# # 题\n# %%\nx = 1\n'
     tutorial = Tutorial(Path("t.py"), jupytext.reads(source, fmt="py:percent"))
@@ -148,8 +193,11 @@ def test_code_and_outputs_fit_the_column(built_site, lang: str, name: str) -> No
         for line in pre.get_text().splitlines()
         if TENSOR_LINE.search(line)
     ]
-    wide = [f"{kind} ({columns(line)} > {limit}): {line}" for kind, limit, line in lines
-            if columns(line) > limit]
+    wide = [
+        f"{kind} ({columns(line)} > {limit}): {line}"
+        for kind, limit, line in lines
+        if columns(line) > limit
+    ]
     assert not wide, f"{len(wide)} lines are wider than the column:\n" + "\n".join(wide)
 
 
