@@ -181,20 +181,26 @@ print("max difference:", (whole_batch - averaged).abs().max().item())
 # its essentials it looks like this (the real function also checks its arguments):
 #
 # ```python
-# sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank,
-#                              shuffle=True, seed=seed, drop_last=True)
-# loader = DataLoader(dataset, batch_size=global_batch_size // world_size,
-#                     sampler=sampler, drop_last=True)
+# sampler = DistributedSampler(
+#     dataset, num_replicas=world_size, rank=rank,
+#     shuffle=True, seed=seed, drop_last=True,
+# )
+# loader = DataLoader(
+#     dataset, batch_size=global_batch_size // world_size,
+#     sampler=sampler, drop_last=True,
+# )
 # torch.manual_seed(seed)
 # model = nn.Linear(n_features, 1, dtype=torch.float64).to(device)
-# ddp_model = DistributedDataParallel(model)  # device_ids=[local_rank] on a GPU
+# # on a GPU, add device_ids=[local_rank]
+# ddp_model = DistributedDataParallel(model)
 # optimizer = torch.optim.SGD(ddp_model.parameters(), lr=lr)
 # for epoch in range(epochs):
 #     sampler.set_epoch(epoch)
 #     for xb, yb in loader:
 #         optimizer.zero_grad()
-#         loss = nn.functional.mse_loss(ddp_model(xb.to(device)), yb.to(device))
-#         loss.backward()  # DDP averages the gradients across ranks here
+#         prediction = ddp_model(xb.to(device))
+#         loss = nn.functional.mse_loss(prediction, yb.to(device))
+#         loss.backward()  # DDP averages gradients across ranks
 #         optimizer.step()
 # weights = ddp_model.module.state_dict() if rank == 0 else None
 # ```
@@ -209,19 +215,25 @@ print("max difference:", (whole_batch - averaged).abs().max().item())
 # `train_regression_ddp` 是进程组建立之后每个 rank 都要运行的代码。去掉参数检查之后，核心部分如下：
 #
 # ```python
-# sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank,
-#                              shuffle=True, seed=seed, drop_last=True)
-# loader = DataLoader(dataset, batch_size=global_batch_size // world_size,
-#                     sampler=sampler, drop_last=True)
+# sampler = DistributedSampler(
+#     dataset, num_replicas=world_size, rank=rank,
+#     shuffle=True, seed=seed, drop_last=True,
+# )
+# loader = DataLoader(
+#     dataset, batch_size=global_batch_size // world_size,
+#     sampler=sampler, drop_last=True,
+# )
 # torch.manual_seed(seed)
 # model = nn.Linear(n_features, 1, dtype=torch.float64).to(device)
-# ddp_model = DistributedDataParallel(model)  # 使用 GPU 时加上 device_ids=[local_rank]
+# # 使用 GPU 时加上 device_ids=[local_rank]
+# ddp_model = DistributedDataParallel(model)
 # optimizer = torch.optim.SGD(ddp_model.parameters(), lr=lr)
 # for epoch in range(epochs):
 #     sampler.set_epoch(epoch)
 #     for xb, yb in loader:
 #         optimizer.zero_grad()
-#         loss = nn.functional.mse_loss(ddp_model(xb.to(device)), yb.to(device))
+#         prediction = ddp_model(xb.to(device))
+#         loss = nn.functional.mse_loss(prediction, yb.to(device))
 #         loss.backward()  # DDP 在这里对各 rank 的梯度取平均
 #         optimizer.step()
 # weights = ddp_model.module.state_dict() if rank == 0 else None
@@ -338,7 +350,8 @@ except RuntimeError as err:
 # `train_regression_ddp` and `teardown_process_group`. On one machine with two processes:
 #
 # ```bash
-# torchrun --nproc-per-node 2 -m recipes.distributed --epochs 10 --global-batch-size 64
+# torchrun --nproc-per-node 2 -m recipes.distributed \
+#     --epochs 10 --global-batch-size 64
 # ```
 #
 # The same code runs on several machines. Start the same command on **every** machine, telling
@@ -350,7 +363,8 @@ except RuntimeError as err:
 # ```bash
 # # run on each of the two machines
 # torchrun --nnodes 2 --nproc-per-node 4 \
-#     --rdzv-backend c10d --rdzv-endpoint HOST:29500 --rdzv-id regression-1 \
+#     --rdzv-backend c10d --rdzv-endpoint HOST:29500 \
+#     --rdzv-id regression-1 \
 #     -m recipes.distributed --global-batch-size 64
 # ```
 #
@@ -364,7 +378,8 @@ except RuntimeError as err:
 # `setup_process_group`、`train_regression_ddp` 和 `teardown_process_group`。在一台机器上用两个进程：
 #
 # ```bash
-# torchrun --nproc-per-node 2 -m recipes.distributed --epochs 10 --global-batch-size 64
+# torchrun --nproc-per-node 2 -m recipes.distributed \
+#     --epochs 10 --global-batch-size 64
 # ```
 #
 # 同一份代码也能在多台机器上运行：在**每一台**机器上执行相同的命令，告诉 `torchrun` 一共有几台机器参与
@@ -375,7 +390,8 @@ except RuntimeError as err:
 # ```bash
 # # 在两台机器上分别运行
 # torchrun --nnodes 2 --nproc-per-node 4 \
-#     --rdzv-backend c10d --rdzv-endpoint HOST:29500 --rdzv-id regression-1 \
+#     --rdzv-backend c10d --rdzv-endpoint HOST:29500 \
+#     --rdzv-id regression-1 \
 #     -m recipes.distributed --global-batch-size 64
 # ```
 #

@@ -173,11 +173,11 @@ except ValueError as err:
 # %%
 loss = mse_loss(predict_linear(X_batch, w, b), y_batch)
 loss.backward()
-print("gradient of w:", w.grad)
+print("gradient of w:", w.grad, sep="\n")
 sgd_step([w, b], lr=0.01)
 w.grad = None
 b.grad = None
-print("w after one step:", w)
+print("w after one step:", w, sep="\n")
 loss_after = mse_loss(predict_linear(X_batch, w, b), y_batch)
 print(
     f"loss on the same batch: before {loss.item():.1f}, after "
@@ -203,7 +203,11 @@ for X_batch, y_batch in iterate_minibatches(
     w_wrong.grad.zero_()
     b_wrong.grad.zero_()
     sgd_step([w_wrong, b_wrong], lr=0.01)
-print("weights after a whole epoch in the wrong order:", w_wrong)
+print(
+    "weights after a whole epoch in the wrong order:",
+    w_wrong,
+    sep="\n",
+)
 
 # %% [markdown] lang="en"
 # ## The training loop
@@ -225,8 +229,8 @@ print(
     f"epoch 1 loss: {fit.losses[0]:.1f}   epoch {len(fit.losses)} "
     f"loss: {fit.losses[-1]:.1f}"
 )
-print("learned coefficients:", fit.weights)
-print("true coefficients:   ", true_coef)
+print("learned coefficients:", fit.weights, sep="\n")
+print("true coefficients:", true_coef, sep="\n")
 print(
     f"learned bias: {fit.bias.item():.3f}   true bias: "
     f"{true_bias.item():.3f}"
@@ -264,7 +268,7 @@ held_out_ls = mse_loss(
 held_out = mse_loss(
     predict_linear(X_test, fit.weights, fit.bias), y_test
 ).item()
-print("least-squares coefficients:", w_ls)
+print("least-squares coefficients:", w_ls, sep="\n")
 print(
     f"training MSE, SGD from scratch: {train_sgd:.2f}   least "
     f"squares: {train_ls:.2f}"

@@ -185,8 +185,8 @@ fit_manual = train_linear_regression(
     X_train, y_train, lr=0.02, epochs=25, batch_size=32
 )
 w_ls, b_ls = fit_least_squares(X_train, y_train)
-print("true coefficients:     ", true_coef)
-print("nn.Linear coefficients:", fit_nn.weights)
+print("true coefficients:", true_coef, sep="\n")
+print("nn.Linear coefficients:", fit_nn.weights, sep="\n")
 print(
     f"bias: learned {fit_nn.bias.item():.3f}, true "
     f"{true_bias.item():.3f}"
@@ -353,7 +353,11 @@ print(
 
 # %%
 logits = module_model.linear(Xc).squeeze(1)
-print("nn.BCEWithLogitsLoss:", nn.BCEWithLogitsLoss()(logits, yc))
+print(
+    "nn.BCEWithLogitsLoss:",
+    nn.BCEWithLogitsLoss()(logits, yc),
+    sep="\n",
+)
 score, label = torch.tensor([20.0]), torch.tensor([0.0])
 print(
     "score 20, label 0:",
