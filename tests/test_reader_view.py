@@ -34,8 +34,10 @@ PLOTTING = [
     if "plt.subplots(" in (ROOT / "docs" / "tutorials" / f"{name}.py").read_text("utf-8")
 ]
 # Monospace characters that fit at Material's default desktop layout (1280 px window, both
-# sidebars shown, 13 px monospace, 7.8 px a character): a code cell's box is 550 px wide inside its
-# padding, an output's 579 px. test_browser.py measures the real boxes and fails if they hold fewer.
+# sidebars shown): a code cell, a Material code block in its 11 px code font, shows 78 characters
+# (524 px at 6.65 px each), so the tutorials' code, formatted at 70 columns, fits with room to spare;
+# an output shows 73 (579 px of 13 px monospace at 7.83 px each). test_browser.py measures the real
+# boxes and fails if they hold fewer.
 CODE_COLUMN = 70
 OUTPUT_COLUMN = 73
 # A printed tensor wrapped by the browser splits its numbers; messages may wrap (the output area
@@ -88,7 +90,9 @@ def test_inline_png_becomes_a_file_named_by_its_content(tmp_path: Path) -> None:
     page = (
         '<html lang="zh"><body><div class="jp-RenderedImage">'
         f'<img src="data:image/png;base64,{data}"\nclass="\n"\n></div>'
-        f'<img alt="kept" src="data:image/png;base64,{data}"></body></html>'
+        f'<img alt="kept" src="data:image/png;base64,{data}">'
+        '<img alt="No description has been provided for this image" class=""'
+        f' src="data:image/png;base64,{data}"/></body></html>'
     )
     page_file = tmp_path / "tutorials" / "x" / "index.html"
     out = write_inline_images(page, page_file)
@@ -96,9 +100,10 @@ def test_inline_png_becomes_a_file_named_by_its_content(tmp_path: Path) -> None:
     assert (page_file.parent / name).read_bytes() == png
     assert "data:image" not in out
     images = BeautifulSoup(out, "html.parser").select("img")
-    assert [img["src"] for img in images] == [name, name]
+    assert [img["src"] for img in images] == [name, name, name]
     assert HAN.search(images[0]["alt"]), "the alt text is not in the page's language"
     assert images[1]["alt"] == "kept"
+    assert images[2]["alt"] == images[0]["alt"], "nbconvert's English placeholder was kept"
     assert write_inline_images(out, page_file) == out
 
 

@@ -4,7 +4,7 @@ nbconvert inlines every image output as a base64 ``data:`` URL, a third larger t
 downloaded again with every visit, so plots made up most of a tutorial page's weight. Each image is
 written once to ``<page dir>/<sha256 prefix>.png`` (named by content, so an unchanged plot keeps
 its name and the browser's cached copy) and the ``<img>`` points there, with an alt text in the
-page's language where nbconvert gives none.
+page's language where nbconvert gives none or only its English placeholder.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ _INLINE_PNG = re.compile(
     r"(?P<after>[^>]*)>"
 )
 _PAGE_LANG = re.compile(r'<html\b[^>]*\blang="([^"]+)"')
+# nbconvert gives every image that has no alt text this placeholder, in English on every page; it
+# describes nothing, so it is replaced like a missing one.
+_PLACEHOLDER_ALT = re.compile(r'\s*\balt="No description has been provided for this image"')
 _ALT_TEXT = {
     "en": "Plot drawn by the code cell above",
     "zh": "上方代码单元绘制的图",
@@ -47,8 +50,9 @@ def write_inline_images(page_html: str, page_file: Path) -> str:
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(png)
-        attributes = match.group("before") + match.group("after")
-        alt_attribute = "" if re.search(r"\balt=", attributes) else f' alt="{html.escape(alt)}"'
-        return f'<img{match.group("before")} src="{name}"{alt_attribute}{match.group("after")}>'
+        before = _PLACEHOLDER_ALT.sub("", match.group("before"))
+        after = _PLACEHOLDER_ALT.sub("", match.group("after"))
+        alt_attribute = "" if re.search(r"\balt=", before + after) else f' alt="{html.escape(alt)}"'
+        return f'<img{before} src="{name}"{alt_attribute}{after}>'
 
     return _INLINE_PNG.sub(to_file, page_html)
