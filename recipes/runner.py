@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Any as AnyTrait
 
-__all__ = ["CellResult", "Confinement", "ErrorInfo", "KernelRunner", "ReplayFailure", "Status"]
+__all__ = ["CellGroup", "CellResult", "Confinement", "ErrorInfo", "KernelRunner", "ReplayFailure",
+           "Status"]
 
 Status = Literal["ok", "error", "timeout", "died"]
 
@@ -201,11 +203,67 @@ class _CellSplittingClient(NotebookClient):
             else None
         if marker is None:
             return super().output(outs, msg, display_id, cell_index)
-        self.finished.append((marker["seconds"], [dict(out) for out in outs]))
+        self.finished.append((marker["seconds"], [dict(out) for out in outs], time.monotonic()))
         outs[:] = []
         # A clear_output(wait=True) waits for its own cell's next output, which never comes.
         self.clear_before_next_output = False
         return None
+
+
+@dataclass(frozen=True)
+class CellGroup:
+    """Cells that share one time budget (the checker's block), and the tag a replay failure of
+    one of them comes back with."""
+
+    sources: list[str]
+    timeout: float
+    tag: Any = None
+
+
+class _Watchdog:
+    """Ends the kernel when the cell running in a batch belongs to a group past its budget.
+
+    nbclient knows one limit per request; a batch holds several groups, each with its own.
+    """
+
+    def __init__(self, client: _CellSplittingClient, groups: list[int],
+                 budgets: list[float]) -> None:
+        self.client, self.groups, self.budgets = client, groups, budgets
+        self.fired: int | None = None  # the cell that was running
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> _Watchdog:
+        self._start = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._done.set()
+        self._thread.join()
+
+    def _deadline(self, k: int) -> float:
+        """When cell ``k``'s group runs out: its budget from when its first cell started."""
+        first = k
+        while first > 0 and self.groups[first - 1] == self.groups[k]:
+            first -= 1
+        started = self._start if first == 0 else self.client.finished[first - 1][2]
+        return started + self.budgets[k]
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.05):
+            k = len(self.client.finished)
+            if k >= len(self.groups) or time.monotonic() < self._deadline(k):
+                continue
+            with self._lock:
+                if not self._done.is_set():
+                    self.fired = k
+                    process = getattr(self.client.km.provisioner, "process", None)
+                    if process is not None:
+                        process.kill()
+            return
 
 
 class KernelRunner:
@@ -288,20 +346,32 @@ class KernelRunner:
         cells, was most of the time the checker spent on a block. ``timeout`` is for all of
         them together; a cell that times out or kills the kernel restarts it as in :meth:`run`.
         """
+        return self.run_groups([CellGroup(sources, timeout or self.timeout, tag)])
+
+    def run_groups(self, groups: list[CellGroup]) -> list[CellResult]:
+        """Execute the groups' cells in order, up to and including the first that fails.
+
+        As :meth:`run_cells`, with a time budget for each group (the checker's blocks): all the
+        groups go in one request, and a group whose cells together run past its ``timeout``
+        is stopped there as a cell past its timeout is.
+        """
         if self._client is None:
             raise RuntimeError("the kernel is not running: use KernelRunner as a context manager")
-        limit = timeout or self.timeout
-        deadline = time.monotonic() + limit
+        cells = [(source, group) for group in groups for source in group.sources]
+        spent: dict[int, float] = {}
         results: list[CellResult] = []
-        while len(results) < len(sources) and (not results or results[-1].status == "ok"):
-            left = max(deadline - time.monotonic(), 0.1)
-            batch = self._execute_batch(sources[len(results):], left)
+        while len(results) < len(cells) and (not results or results[-1].status == "ok"):
+            rest = cells[len(results):]
+            budgets = [max(group.timeout - spent.get(id(group), 0.0), 0.1) for _, group in rest]
+            batch = self._execute_batch(rest, budgets)
             if not batch:  # top-level await: the kernel runs that cell only as a request
-                batch = [self._execute(sources[len(results)], left)]
+                batch = [self._execute(rest[0][0], budgets[0])]
+            for result, (_, group) in zip(batch, rest):
+                spent[id(group)] = spent.get(id(group), 0.0) + result.seconds
             results.extend(batch)
-        for result in results:
+        for result, (_, group) in zip(results, cells):
             if result.status == "ok":
-                self._succeeded.append((result.source, tag))
+                self._succeeded.append((result.source, group.tag))
         if results and results[-1].status in ("timeout", "died"):
             results[-1].replay_failures = self.restart()
         return results
@@ -336,22 +406,36 @@ class KernelRunner:
         status, outputs, seconds = self._request(source, limit)
         return _cell_result(source, status, outputs, seconds, limit)
 
-    def _execute_batch(self, sources: list[str], limit: float) -> list[CellResult]:
-        """Run ``sources`` in one request: the cells that ran, the last one failing if any did."""
-        assert isinstance(self._client, _CellSplittingClient)
-        self._client.finished = []
-        status, rest, seconds = self._request(f"{_BATCH_CALL}{sources!r})", limit)
-        finished = self._client.finished
-        results = [_cell_result(source, "ok", outputs, took, limit)
-                   for source, (took, outputs) in zip(sources, finished)]
-        if status != "ok":
+    def _execute_batch(self, cells: list[tuple[str, CellGroup]],
+                       budgets: list[float]) -> list[CellResult]:
+        """Run ``cells`` in one request: the cells that ran, the last one failing if any did.
+
+        ``budgets`` holds, for each cell, the time its group has left when the group starts.
+        A watchdog ends the kernel when the running cell's group has used its budget, which
+        the result reports as a timeout.
+        """
+        client = self._client
+        assert isinstance(client, _CellSplittingClient)
+        client.finished = []
+        sources = [source for source, _ in cells]
+        watchdog = _Watchdog(client, [id(group) for _, group in cells], budgets)
+        # nbclient's own limit only backs the watchdog up.
+        limit = sum(budgets[k] for k in range(len(cells))
+                    if k == 0 or cells[k][1] is not cells[k - 1][1]) + 5
+        with watchdog:
+            status, rest, seconds = self._request(f"{_BATCH_CALL}{sources!r})", limit)
+        finished = client.finished
+        results = [_cell_result(source, "ok", outputs, took, budget)
+                   for source, budget, (took, outputs, _) in zip(sources, budgets, finished)]
+        if watchdog.fired is not None or status != "ok":
             # The cell after the last marker timed out or died (or the last cell did, after
             # its marker, when every marker came).
-            k = min(len(finished), len(sources) - 1)
+            k = min(len(finished), len(sources) - 1) if watchdog.fired is None else watchdog.fired
             outputs = results[k].outputs + rest if k < len(results) else rest
             del results[k:]
             took = seconds - sum(result.seconds for result in results)
-            results.append(_cell_result(sources[k], status, outputs, took, limit))
+            status = "timeout" if watchdog.fired is not None else status
+            results.append(_cell_result(sources[k], status, outputs, took, budgets[k]))
         self.executions += len(results)
         return results
 

@@ -134,3 +134,19 @@ def test_scheduler_without_dask_says_what_to_install(
                               "tcp://127.0.0.1:1"])
     assert run(args) == 2
     assert "pip install 'torch-recipes[cluster]'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_worker_killed_by_its_document_is_reported_not_waited_for(tmp_path: Path) -> None:
+    """Unsandboxed, a tutorial can kill the worker checking it; the others still get checked."""
+    (tmp_path / "a_kills.md").write_text(
+        "```python\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n```\n",
+        encoding="utf-8")
+    (tmp_path / "b_fine.md").write_text("```python\nprint(6 * 7)  # 42\n```\n",
+                                        encoding="utf-8")
+    code, _out, report, _parents = _check(tmp_path, "-j", "2")
+    assert code == 1
+    killed, fine = report["files"]
+    assert killed["error"] == "the worker process checking it died"
+    assert [b["status"] for b in killed["blocks"]] == ["error"]
+    assert fine["summary"]["buckets"]["verified"] == 1

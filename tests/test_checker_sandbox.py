@@ -193,7 +193,7 @@ def test_json_report_survives_a_killed_checker(tmp_path):
                       encoding="utf-8")
     report = tmp_path / "r.json"
     done = subprocess.run([sys.executable, "-m", "recipes", "check", str(first), str(second),
-                           "--no-sandbox", "--json", str(report)], capture_output=True,
+                           "--no-sandbox", "-j", "1", "--json", str(report)], capture_output=True,
                           timeout=300)
     assert done.returncode == -signal.SIGKILL
     data = json.loads(report.read_text(encoding="utf-8"))

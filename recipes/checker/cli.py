@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -126,6 +127,14 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
+def _refused(probe: Future[str | None] | None) -> bool:
+    """Wait for the sandbox probe; when the sandbox cannot start, say why and how to fix it."""
+    reason = probe.result() if probe is not None else None
+    if reason:
+        print(f"torch-recipes check: error: {reason}", file=sys.stderr)
+    return bool(reason)
+
+
 def _write_json(path: str, report: dict) -> None:
     """Replace ``path`` atomically: a reader, or a run killed mid-write, sees a whole report."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -154,13 +163,10 @@ def run(args: argparse.Namespace) -> int:
         if refused:
             print(f"torch-recipes check: error: {refused}", file=sys.stderr)
             return 2
-    limits = None
-    if args.sandbox:
-        reason = unavailable()
-        if reason:
-            print(f"torch-recipes check: error: {reason}", file=sys.stderr)
-            return 2
-        limits = default_limits(args.memory)
+    limits = default_limits(args.memory) if args.sandbox else None
+    # Whether the sandbox starts here is known in half a second, which the first kernel's start
+    # overlaps; a sandbox that cannot start ends the run before anything is reported.
+    probe = ThreadPoolExecutor(1).submit(unavailable) if args.sandbox else None
     console = Console()
     status_console = Console(stderr=True)
     total = sum(len(doc.blocks) for doc in docs)
@@ -202,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
                 on_block=lambda path: progress.update(task, advance=1, file=path),
             )
             for result in checked:
+                if _refused(probe):
+                    return 2
                 results.append(result)
                 if not save(False):
                     return 2
@@ -213,6 +221,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if checked is not None:
             checked.close()  # stops the documents still running (on Ctrl-C, or a failed save)
+    if _refused(probe):
+        return 2
     if args.format == "github":
         for command in github_annotations(results, strict=args.strict):
             print(command)

@@ -28,12 +28,13 @@ from multiprocessing.pool import Pool
 from typing import Any
 
 from recipes.checker.model import Document, UsageError
-from recipes.checker.run import DocumentResult, check_document
-from recipes.checker.sandbox import Limits, unavailable
+from recipes.checker.run import DocumentResult, check_document, unrun_blocks
+from recipes.checker.sandbox import NOBODY, Limits, unavailable
 
 __all__ = ["JOBS_VARIABLE", "CheckOptions", "check_documents", "default_jobs", "parse_jobs"]
 
 JOBS_VARIABLE = "TORCH_RECIPES_JOBS"
+_WORKER_USERS = 2_000_000_000  # see _check_in_parallel
 
 # Called with a document's path when it starts, and once per block it finishes.
 Progress = Callable[[str], None]
@@ -90,8 +91,8 @@ def check_documents(docs: list[Document], options: CheckOptions, *, jobs: int = 
     return _in_pool(docs, options, min(jobs, len(docs)), on_start, on_block)
 
 
-def _check(doc: Document, options: CheckOptions,
-           on_block: Progress | None = None) -> DocumentResult:
+def _check(doc: Document, options: CheckOptions, on_block: Progress | None = None,
+           user: int = NOBODY) -> DocumentResult:
     return check_document(
         doc,
         timeout=options.timeout,
@@ -100,7 +101,20 @@ def _check(doc: Document, options: CheckOptions,
         implied_imports=options.implied_imports,
         on_block=(lambda _result: on_block(doc.path)) if on_block else None,
         sandbox=options.sandbox,
+        sandbox_user=user,
     )
+
+
+def _check_in_parallel(doc: Document, options: CheckOptions,
+                       on_block: Progress | None = None) -> DocumentResult:
+    """Check ``doc`` in a worker process, whose sandboxes run as a user of its own.
+
+    As root the kernel runs as an unprivileged user, and the process limit counts every
+    process of that user: a document that fills it (a fork bomb) must not stop another
+    document's kernel from starting. The user ids lie far above any account's: one per worker
+    process (its process id), so sandboxes that run at the same time never share one.
+    """
+    return _check(doc, options, on_block, user=_WORKER_USERS + os.getpid())
 
 
 def _serial(docs: list[Document], options: CheckOptions, on_start: Progress | None,
@@ -131,8 +145,8 @@ def _start_worker(events: Any) -> None:
 
 
 def _check_in_worker(doc: Document, options: CheckOptions) -> DocumentResult:
-    _events.put(("start", doc.path))
-    return _check(doc, options, lambda path: _events.put(("block", path)))
+    _events.put(("start", doc.path, os.getpid()))
+    return _check_in_parallel(doc, options, lambda path: _events.put(("block", path, 0)))
 
 
 def _in_pool(docs: list[Document], options: CheckOptions, jobs: int, on_start: Progress | None,
@@ -142,30 +156,48 @@ def _in_pool(docs: list[Document], options: CheckOptions, jobs: int, on_start: P
     context = multiprocessing.get_context("spawn")
     events = context.Queue()
     callbacks = {"start": on_start, "block": on_block}
+    running: dict[str, int] = {}  # a document's path -> the worker checking it
 
     def relay(wait: float) -> None:
         try:
             while True:
-                kind, path = events.get(timeout=wait)
+                kind, path, pid = events.get(timeout=wait)
                 wait = 0
+                if kind == "start":
+                    running[path] = pid
                 if callbacks[kind]:
                     callbacks[kind](path)
         except queue.Empty:
             pass
 
+    def died(doc: Document) -> bool:
+        # A worker that died (an unsandboxed tutorial can kill it) is replaced by the pool, but
+        # its document is lost: without this check the run would wait for it forever.
+        pid = running.get(doc.path)
+        return pid is not None and pid not in {p.pid for p in multiprocessing.active_children()}
+
     pool: Pool = context.Pool(jobs, initializer=_start_worker, initargs=(events,))
     try:
         pending = [pool.apply_async(_check_in_worker, (doc, options)) for doc in docs]
-        for task in pending:
-            while not task.ready():
+        for doc, task in zip(docs, pending):
+            while not task.ready() and not died(doc):
                 relay(0.1)
+            task.wait(1.0)  # a result already on its way
             relay(0)
-            yield task.get()
+            yield task.get() if task.ready() else _lost(doc, options)
         pool.close()
     finally:
         pool.terminate()  # at the end, or on Ctrl-C: workers still running clean up and exit
         pool.join()
         events.close()
+
+
+def _lost(doc: Document, options: CheckOptions) -> DocumentResult:
+    result = DocumentResult(doc, [], sandboxed=options.sandbox is not None)
+    unrun_blocks(result, "the worker process checking it died", "WorkerDied",
+                 "the process checking this document died (a tutorial run with --no-sandbox "
+                 "can kill it)", "the process checking it died")
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +220,7 @@ def _on_cluster(docs: list[Document], options: CheckOptions, scheduler: str,
         if options.sandbox is not None:
             _require_sandbox(client)
         # pure=False: the same document checked twice is two runs, not one cached result.
-        futures = [client.submit(_check, doc, options, pure=False) for doc in docs]
+        futures = [client.submit(_check_in_parallel, doc, options, pure=False) for doc in docs]
         try:
             for doc, future in zip(docs, futures):
                 result = future.result()

@@ -4,8 +4,8 @@ Each block is split into cells so that every claimed statement runs as a cell of
 claim is compared with exactly what that statement printed; the statements between claims run
 together. All cells of a document share one Jupyter kernel (the project's
 :class:`recipes.runner.KernelRunner`), so state flows from block to block and ``torch`` is imported
-once per document; a block's cells travel to the kernel in one request, as the round trip to the
-kernel costs more than running a small cell. A block that raises, times out, exits or kills its process stops there; the
+once per document; the cells travel to the kernel together, as many blocks at a time as run
+without failing (:class:`_Feed`), as the round trip to the kernel costs more than a small cell. A block that raises, times out, exits or kills its process stops there; the
 runner restarts the kernel and replays the cells that succeeded, and the next block goes on.
 
 One finding per root cause: a block that fails only because an earlier block failed (a
@@ -34,9 +34,9 @@ from recipes.checker.model import Block, Claim, Document
 from recipes.checker.parse.blocks import transform_magics
 from recipes.checker.parse.claims import first_row
 from recipes.checker.parse.notebook import output_text
-from recipes.checker.sandbox import Limits, Sandbox
+from recipes.checker.sandbox import NOBODY, Limits, Sandbox
 from recipes.checker.taint import COMPOUND, Nondeterminism, RandomRange
-from recipes.runner import CellResult, KernelRunner, ReplayFailure
+from recipes.runner import CellGroup, CellResult, KernelRunner, ReplayFailure
 
 __all__ = [
     "BlockResult",
@@ -47,6 +47,7 @@ __all__ = [
     "Verdict",
     "check_document",
     "plan_cells",
+    "unrun_blocks",
 ]
 
 # The last six are a sandbox limit or denial that stopped the block (recipes.checker.sandbox).
@@ -393,6 +394,7 @@ class _State:
     """What one document's run has learned so far, shared by its blocks."""
 
     runner: KernelRunner
+    feed: _Feed
     tracker: Nondeterminism = field(default_factory=Nondeterminism)
     failed_names: dict[str, str] = field(default_factory=dict)  # name -> why it is missing
     cuda: bool | None = None
@@ -470,6 +472,7 @@ def check_document(
     output_limit: int = 1_000_000,
     implied_imports: bool = True,
     sandbox: Limits | None = None,
+    sandbox_user: int = NOBODY,
 ) -> DocumentResult:
     """Run ``doc``'s blocks in order in one fresh kernel; judge every claim.
 
@@ -478,7 +481,7 @@ def check_document(
     that uses ``torch``, ``np``, ``nn``, ``F``, ``optim`` or ``plt`` without ever importing them
     as if it had (reported once). With ``sandbox`` limits the kernel runs in the
     :class:`~recipes.checker.sandbox.Sandbox`: the document's folder read-only, the temporary
-    folder the only writable one.
+    folder the only writable one; run as root, the kernel's user is ``sandbox_user``.
     """
     start = time.perf_counter()
     results: list[BlockResult] = []
@@ -508,28 +511,25 @@ def check_document(
         if sandbox is not None:
             source = Path(doc.path).resolve()
             jail = Sandbox(sandbox, readable=[source.parent, source],
-                           writable=[] if in_place else [Path(tmp)])
+                           writable=[] if in_place else [Path(tmp)], kernel_uid=sandbox_user)
         try:
             runner = KernelRunner(timeout=timeout, cwd=cwd,
                                   setup=_SETUP[doc.display] + _MISSING_STUB + prelude,
                                   output_limit=output_limit, sandbox=jail)
             runner.__enter__()
         except Exception as err:  # the kernel could not start, or the prelude failed
-            result.error = f"could not start a kernel: {err}"
-            for block in doc.blocks:
-                br = BlockResult(block, "error", error={
-                    "ename": type(err).__name__, "evalue": str(err), "line": block.line,
-                    "reason": "the kernel did not start", "traceback": ""})
-                br.claims = [ClaimResult(c, "error", note="not run") for c in _all_claims(block)]
-                results.append(br)
+            unrun_blocks(result, f"could not start a kernel: {err}", type(err).__name__,
+                         str(err), "the kernel did not start")
             result.seconds = time.perf_counter() - start
             return result
         try:
-            state = _State(runner, sandbox=jail)
+            plans = [(block, plan_cells(block) if block.syntax_error is None else [])
+                     for block in doc.blocks]
+            state = _State(runner, _Feed(runner, plans, timeout), sandbox=jail)
             state.tracker.visit(ast.parse("\n".join(_IMPLIED[n] for n, _ in implied)
                                           if implied and implied_imports else ""))
-            for block in doc.blocks:
-                br = _run_block(block, state)
+            for block, cells in plans:
+                br = _run_block(block, cells, state)
                 results.append(br)
                 _report_unrestored(state, results)
                 result.kernel_seconds += br.seconds
@@ -548,6 +548,19 @@ def check_document(
             runner.__exit__(None, None, None)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def unrun_blocks(result: DocumentResult, error: str, ename: str, evalue: str,
+                 reason: str) -> None:
+    """Record that none of the document's blocks ran, and why: each block is an error."""
+    result.error = error
+    result.blocks[:] = []
+    for block in result.document.blocks:
+        br = BlockResult(block, "error", error={"ename": ename, "evalue": evalue,
+                                                "line": block.line, "reason": reason,
+                                                "traceback": ""})
+        br.claims = [ClaimResult(c, "error", note="not run") for c in _all_claims(block)]
+        result.blocks.append(br)
 
 
 def _document_findings(doc: Document) -> list[Finding]:
@@ -618,11 +631,10 @@ def _stored(tree: ast.Module | None) -> set[str]:
     return names
 
 
-def _run_block(block: Block, state: _State) -> BlockResult:
+def _run_block(block: Block, cells: list[Cell], state: _State) -> BlockResult:
     if block.syntax_error is not None:
         return _syntax_result(block)
-    runner, tracker = state.runner, state.tracker
-    cells = plan_cells(block)
+    tracker = state.tracker
     if cells and _imports_torch_first(cells[0].tree) and "torch" in tracker.aliases.values():
         tracker.new_script()
     br = BlockResult(block, "ok")
@@ -632,9 +644,7 @@ def _run_block(block: Block, state: _State) -> BlockResult:
     block_taint: set[str] = set()
     failed: tuple[BlockStatus, dict] | None = None
     raised: CellResult | None = None
-    # The timeout is the block's, shared by the cells it was split into.
-    deadline = time.monotonic() + runner.timeout
-    for k, (cell, res) in enumerate(zip(cells, _cell_results(runner, cells, block, deadline))):
+    for k, (cell, res) in enumerate(zip(cells, state.feed.results(block))):
         taint = tracker.visit(cell.tree) if cell.tree is not None else set()
         if _TIMING_MAGIC.search(cell.source):
             taint.add("env")
@@ -689,20 +699,45 @@ def _run_block(block: Block, state: _State) -> BlockResult:
     return br
 
 
-def _cell_results(runner: KernelRunner, cells: list[Cell], block: Block,
-                  deadline: float) -> Iterator[CellResult]:
-    """The block's cells' results in order, the cells sent to the kernel together.
+class _Feed:
+    """A document's cell results, the cells sent to the kernel as far ahead as they can go.
 
-    A batch stops at a failing cell; the next batch is sent only when the caller asks for the
-    next result, so a block that stops there runs nothing more, and what the caller does about
-    the failure (a restart, a probe) happens before the cells after it run.
+    Between blocks the checker does nothing in the kernel unless a cell failed (it may probe
+    for CUDA, restart the kernel, or skip the rest of a block), and a batch stops at the first
+    failing cell. So every block still to run goes in one request, and only a failure costs
+    another: the round trip to the kernel, not the cells, was most of the checker's time per
+    block. The timeout stays each block's, shared by the cells it was split into.
     """
-    done = 0
-    while done < len(cells):
-        batch = runner.run_cells([cell.source for cell in cells[done:]],
-                                 timeout=max(deadline - time.monotonic(), 0.1), tag=block)
-        done += len(batch)
-        yield from batch
+
+    def __init__(self, runner: KernelRunner, plans: list[tuple[Block, list[Cell]]],
+                 timeout: float) -> None:
+        self.runner = runner
+        self.plans = [(block, cells) for block, cells in plans if cells]
+        self.timeout = timeout
+        self.ready: dict[tuple[int, int], CellResult] = {}  # (id of the block, cell index)
+        self.spent: dict[int, float] = {}  # seconds each block's cells ran
+
+    def results(self, block: Block) -> Iterator[CellResult]:
+        """The block's cells' results in order; the kernel runs them when first asked for."""
+        cells = next((cells for b, cells in self.plans if b is block), [])
+        for k in range(len(cells)):
+            if (id(block), k) not in self.ready:
+                self._send(block, k)
+            yield self.ready.pop((id(block), k))
+
+    def _send(self, block: Block, first: int) -> None:
+        """Run ``block`` from its cell ``first`` on and every block after it."""
+        start = next(i for i, (b, _) in enumerate(self.plans) if b is block)
+        queued = [(b, k) for i, (b, cells) in enumerate(self.plans[start:]) for k in
+                  range(first if i == 0 else 0, len(cells))]
+        groups = [CellGroup([c.source for c in cells[first if i == 0 else 0:]],
+                            self.timeout - self.spent.get(id(b), 0.0) if i == 0 else self.timeout,
+                            b)
+                  for i, (b, cells) in enumerate(self.plans[start:])]
+        self.ready.clear()
+        for (b, k), result in zip(queued, self.runner.run_groups(groups)):
+            self.ready[(id(b), k)] = result
+            self.spent[id(b)] = self.spent.get(id(b), 0.0) + result.seconds
 
 
 def _report_unrestored(state: _State, results: list[BlockResult]) -> None:

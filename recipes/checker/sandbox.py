@@ -153,6 +153,9 @@ class Sandbox:
     readable: list[Path] = field(default_factory=list)
     writable: list[Path] = field(default_factory=list)
     uid: int = field(default_factory=os.getuid)
+    # The kernel's user when the checker runs as root. The process limit counts all of a user's
+    # processes, so sandboxes that run at the same time (check -j) each need a user of their own.
+    kernel_uid: int = NOBODY
 
     def __post_init__(self) -> None:
         self.readable = [Path(os.path.realpath(p)) for p in self.readable]
@@ -171,7 +174,7 @@ class Sandbox:
         if self.uid == 0:
             for folder in rw:
                 for path in [folder, *folder.iterdir()]:
-                    os.chown(path, NOBODY, NOBODY, follow_symlinks=False)
+                    os.chown(path, self.kernel_uid, self.kernel_uid, follow_symlinks=False)
         cmd = ["bwrap", *self._namespaces(), *self._mounts(rw), "--chdir", cwd, *self._user(),
                "prlimit", f"--data={self.limits.memory}", f"--nproc={self.limits.processes}",
                f"--fsize={self.limits.file_size}", "--", *argv]
@@ -187,8 +190,8 @@ class Sandbox:
     def _user(self) -> list[str]:
         if self.uid != 0:
             return []
-        return ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
+        return ["setpriv", f"--reuid={self.kernel_uid}", f"--regid={self.kernel_uid}",
+                "--clear-groups", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all"]
 
     def _mounts(self, rw: list[Path]) -> list[str]:
         args: list[str] = []
