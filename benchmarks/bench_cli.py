@@ -13,6 +13,11 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.goals import Row, emit  # noqa: E402
 
 GOAL_S = 0.3
 COMMANDS = (("list",), ("show", "pick_device"))
@@ -28,15 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each command (7)")
     args = parser.parse_args(argv)
-    print(f"{'command':32s} {'median s':>9s} {'goal':>8s}  result")
     met = True
     for command in COMMANDS:
         wall_time(command)  # the first run reads the files into the page cache
         median = statistics.median(wall_time(command) for _ in range(args.runs))
-        ok = median <= GOAL_S
-        met &= ok
-        name = "torch-recipes " + " ".join(command)
-        print(f"{name:32s} {median:9.3f} {'<= ' + str(GOAL_S):>8s}  {'PASS' if ok else 'MISS'}")
+        met &= emit(Row("torch-recipes " + " ".join(command), median, GOAL_S, " s"))
     return 0 if met else 1
 
 
