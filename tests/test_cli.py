@@ -15,10 +15,6 @@ from recipes.catalog import TOPICS, iter_recipes
 from recipes.cli import main
 
 # Blocks `import recipes` so a copied file proves it does not need the package installed.
-WITHOUT_PACKAGE = (
-    "import runpy, sys; sys.modules['recipes'] = None; "
-    "runpy.run_path(sys.argv[1], run_name='__main__')"
-)
 
 
 def test_list_prints_every_recipe_once(capsys: pytest.CaptureFixture[str]) -> None:
@@ -96,20 +92,49 @@ def test_copy_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "def " in dest.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("topic", TOPICS)
-def test_copied_topic_runs_on_its_own(topic: str, tmp_path: Path) -> None:
-    dest = tmp_path / f"{topic}_copy.py"
-    assert main(["copy", topic, str(dest)]) == 0
+# Runs each copied file as a script, one after another in one interpreter that cannot import the
+# package (torch is imported once, not once per topic); each file's output and exit status are
+# reported between markers.
+RUN_COPIES = """
+import contextlib, io, runpy, sys
+sys.modules['recipes'] = None
+for path in sys.argv[1:]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            runpy.run_path(path, run_name='__main__')
+            status = 0
+        except SystemExit as stop:
+            status = stop.code
+        except BaseException as err:
+            status = f'{type(err).__name__}: {err}'
+    print(f'=== {path} exit {status}\\n{out.getvalue()}=== end', flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def copied_topics(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
+    """Each topic copied with `torch-recipes copy` and run as a script: topic -> (exit, output)."""
+    folder = tmp_path_factory.mktemp("copies")
+    paths = {topic: folder / f"{topic}_copy.py" for topic in TOPICS}
+    for topic, dest in paths.items():
+        assert main(["copy", topic, str(dest)]) == 0
     done = subprocess.run(
-        [sys.executable, "-c", WITHOUT_PACKAGE, str(dest)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, "-c", RUN_COPIES, *map(str, paths.values())],
+        cwd=folder, capture_output=True, text=True, timeout=900,
     )
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "doctest examples passed" in done.stdout
-    assert " 0/" not in done.stdout
+    runs = re.findall(r"^=== (\S+) exit (.*?)\n(.*?)^=== end$", done.stdout, re.S | re.M)
+    by_path = {path: (status, output) for path, status, output in runs}
+    return {topic: by_path.get(str(dest), ("missing", done.stderr[-2000:]))
+            for topic, dest in paths.items()}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_copied_topic_runs_on_its_own(topic: str, copied_topics) -> None:
+    status, output = copied_topics[topic]
+    assert status == "0", output[-3000:]
+    assert "doctest examples passed" in output
+    assert " 0/" not in output
 
 
 def test_copy_single_recipe_includes_its_helpers(tmp_path: Path) -> None:
