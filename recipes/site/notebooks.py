@@ -140,7 +140,8 @@ print(_json.dumps({
     "python": _platform.python_version(),
     "numpy": _np.__version__,
     "device": _torch.cuda.get_device_name(0) if _torch.cuda.is_available()
-    else f"CPU ({_platform.machine()}, {_torch.get_num_threads()} threads)",
+    else f"CPU ({_platform.machine()}, {_torch.get_num_threads()} "
+    f"thread{'' if _torch.get_num_threads() == 1 else 's'})",
     "date": _dt.date.today().isoformat(),
 }))
 """
