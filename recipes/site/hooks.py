@@ -380,9 +380,11 @@ def _search_entries_cached(cache_dir: Path):
     depend only on its URL, HTML, title, metadata and table of contents and on the plugin's
     configuration, so they are stored under a hash of exactly those and replayed unchanged.
     """
-    original = SearchIndex.add_entry_from_context
-    if getattr(original, "cache_dir", None) == cache_dir:
-        return original
+    current = SearchIndex.add_entry_from_context
+    if getattr(current, "cache_dir", None) == cache_dir:
+        return current
+    # Another build root in the same process: wrap Material's method, not the earlier wrapper.
+    original = getattr(current, "original", current)
 
     def add_entry_from_context(self, page):
         digest = hashlib.sha256()
@@ -398,7 +400,7 @@ def _search_entries_cached(cache_dir: Path):
         write_atomically(entry_file, json.dumps(self.entries[before:], ensure_ascii=False))
 
     add_entry_from_context.cache_dir = cache_dir
-    add_entry_from_context.original = getattr(original, "original", original)
+    add_entry_from_context.original = original
     return add_entry_from_context
 
 
