@@ -30,7 +30,7 @@ setup: $(STAMP) system-deps
 # One worker per core; a test file runs whole on one worker, so its module fixtures (kernels,
 # builds) are made once, and the site build is shared by all workers (tests/conftest.py).
 test: setup
-	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 
 docs: setup
 	TORCH_RECIPES_JOBS=$(JOBS) $(BIN)/mkdocs build --strict

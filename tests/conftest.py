@@ -9,13 +9,22 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
-import torch
+
+# Each xdist worker, site-build kernel and checker kernel is a process of its own. With one
+# OpenMP/BLAS thread each they share the cores instead of oversubscribing them; threads spinning
+# while they wait for a core cost a loaded machine most. Set before torch is first imported.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import torch  # noqa: E402
+from bs4 import BeautifulSoup
 from filelock import FileLock
 
-from recipes.regression_manual import make_regression_data
+from recipes.regression_manual import make_regression_data  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MKDOCS = [sys.executable, "-m", "mkdocs"]
@@ -37,6 +46,47 @@ def docs_snapshot() -> dict[str, list[int]]:
         for path in sorted((ROOT / "docs").rglob("*"))
         if path.is_file()
     }
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the files so the long ones start first and many short ones end the run.
+
+    Under ``--dist loadfile`` (``make test``) each file is one unit of work, handed out in this
+    order (xdist's own reorder, by number of tests, is turned off in the Makefile: it put the
+    one-test file that checks the whole site last, alone on a worker for minutes). First the
+    files that spawn kernels or processes and do not need the site, then the ones that wait for
+    the site build started at the beginning (see ``_site_build_in_background``), then the rest.
+    Among the first, a file with fewer tests goes first: its tests are longer end-to-end runs.
+    """
+
+    files: dict[pytest.Collector | None, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.getparent(pytest.Module), []).append(item)
+
+    def rank(tests: list[pytest.Item]) -> tuple[int, int]:
+        if any("built_site" in getattr(test, "fixturenames", ()) for test in tests):
+            return 1, 0
+        if any(test.get_closest_marker("slow") for test in tests):
+            return 0, len(tests)
+        return 2, 0
+
+    ordered = sorted(files.values(), key=rank)
+    items[:] = [test for tests in ordered for test in tests]
+
+
+def parsed_page(path: Path) -> BeautifulSoup:
+    """``path`` parsed as HTML, once per version of the file: several tests read each page.
+
+    Parsing a tutorial page takes about 0.2 s, and site tests read each of the 34 several times.
+    Callers only read the tree, never change it.
+    """
+    stat = path.stat()
+    return _parse(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=128)
+def _parse(path: Path, _mtime_ns: int, _size: int) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def build_site(config: Path, site: Path, cache: Path, *extra: str) -> subprocess.CompletedProcess:

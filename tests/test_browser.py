@@ -17,7 +17,6 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import jupytext
 import pytest
-from bs4 import BeautifulSoup
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -38,7 +37,7 @@ from tests.browser import (
     start_chromium,
     tofu_problem,
 )
-from tests.conftest import ROOT
+from tests.conftest import ROOT, parsed_page
 from tests.test_reader_view import CODE_COLUMN, OUTPUT_COLUMN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -122,8 +121,7 @@ def page_file(site: Path, url: str) -> Path:
 
 @cache
 def ids_in(path: Path) -> frozenset[str]:
-    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-    return frozenset(el["id"] for el in soup.select("[id]"))
+    return frozenset(el["id"] for el in parsed_page(path).select("[id]"))
 
 
 def fail_browser(err: BrowserUnavailable) -> None:

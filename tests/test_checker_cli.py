@@ -9,6 +9,10 @@ import pytest
 
 from recipes.checker.cli import add_arguments, run
 
+# The tests here start kernels, so the file is among the first handed out (see
+# conftest.pytest_collection_modifyitems).
+pytestmark = pytest.mark.slow
+
 
 def _check(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="torch-recipes check")

@@ -12,6 +12,10 @@ import pytest
 from recipes.checker.parse import parse_source
 from recipes.checker.run import DocumentResult, _State, check_document
 
+# The tests here start kernels, so the file is among the first handed out (see
+# conftest.pytest_collection_modifyitems).
+pytestmark = pytest.mark.slow
+
 
 def _md(*blocks: str) -> str:
     return "\n\n".join(f"```python\n{textwrap.dedent(b).strip()}\n```" for b in blocks) + "\n"

@@ -13,6 +13,10 @@ import pytest
 from recipes.checker.parse import parse_file, parse_source
 from recipes.checker.run import DocumentResult, check_document, plan_cells
 
+# The tests here start kernels, so the file is among the first handed out (see
+# conftest.pytest_collection_modifyitems).
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).parent / "fixtures" / "checker"
 
 

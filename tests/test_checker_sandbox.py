@@ -31,7 +31,10 @@ HOSTILE = Path(__file__).parent / "fixtures" / "checker" / "hostile"
 LIMITS = Limits(memory=512 * 2**20, processes=48, file_size=8 * 2**20)
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- planted"
 
-pytestmark = pytest.mark.skipif(unavailable() is not None, reason=f"no sandbox: {unavailable()}")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(unavailable() is not None, reason=f"no sandbox: {unavailable()}"),
+]
 
 
 def _tree(root: Path) -> dict[str, str]:

@@ -23,7 +23,7 @@ from wcwidth import wcwidth
 from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import Execution, Tutorial, build_language_notebook
-from tests.conftest import ROOT
+from tests.conftest import ROOT, parsed_page
 
 TUTORIALS = sorted(path.stem for path in (ROOT / "docs" / "tutorials").glob("*.py"))
 PREFIX = {"en": "", "zh": "zh/"}
@@ -58,14 +58,11 @@ def tutorial_page(site: Path, lang: str, name: str) -> Path:
     return site / PREFIX[lang] / "tutorials" / name / "index.html"
 
 
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-
 
 def language_notebook(site: Path, lang: str, name: str) -> nbformat.NotebookNode:
     """The notebook the page offers for download (the provenance box's first link)."""
     page = tutorial_page(site, lang, name)
-    link = soup(page).select_one(".tutorial-provenance a[href$='.ipynb']")
+    link = parsed_page(page).select_one(".tutorial-provenance a[href$='.ipynb']")
     assert link is not None, f"{page} offers no notebook"
     return nbformat.read(page.parent / link["href"], as_version=4)
 
@@ -188,7 +185,7 @@ def test_an_unknown_language_tag_is_refused_with_what_was_expected() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(("lang", "name"), PAGES)
 def test_code_and_outputs_fit_the_column(built_site, lang: str, name: str) -> None:
-    html = soup(tutorial_page(built_site.site, lang, name))
+    html = parsed_page(tutorial_page(built_site.site, lang, name))
     code = html.select(".jp-InputArea-editor pre")
     assert code, "no code cells found on the page"
     lines = [("code", CODE_COLUMN, line) for pre in code for line in pre.get_text().splitlines()]
@@ -222,7 +219,7 @@ def test_every_tutorial_page_is_light(built_site) -> None:
 def test_plots_are_files_next_to_the_page(built_site, lang: str, name: str) -> None:
     page = tutorial_page(built_site.site, lang, name)
     assert "data:image" not in page.read_text(encoding="utf-8")
-    images = soup(page).select(".jp-OutputArea-output img")
+    images = parsed_page(page).select(".jp-OutputArea-output img")
     assert len(images) == len(figures(language_notebook(built_site.site, lang, name)))
     for img in images:
         png = (page.parent / img["src"]).read_bytes()

@@ -8,6 +8,10 @@ import pytest
 
 from recipes.runner import KernelRunner
 
+# The tests here start kernels, so the file is among the first handed out (see
+# conftest.pytest_collection_modifyitems).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, object]:

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from recipes.site.hooks import KERNEL_ENV
 from recipes.site.notebooks import Tutorial, execute_tutorial
 from recipes.site.variants import write_config_variant
-from tests.conftest import ROOT, build_site, docs_snapshot
+from tests.conftest import ROOT, build_site, docs_snapshot, parsed_page
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +28,6 @@ PAGES = [(lang, name) for name in TUTORIALS for lang in PREFIX]
 def tutorial_page(site: Path, lang: str, name: str) -> Path:
     return site / PREFIX[lang] / "tutorials" / name / "index.html"
 
-
-def soup(path: Path) -> BeautifulSoup:
-    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
 def test_every_module_has_a_tutorial() -> None:
@@ -100,7 +97,7 @@ def test_language_notebooks_share_code_and_outputs(built_site, name: str) -> Non
 def test_tutorial_page_shows_executed_output(built_site, lang: str, name: str) -> None:
     page = tutorial_page(built_site.site, lang, name)
     assert page.exists(), f"{page} was not rendered (copied as a raw file?)"
-    html = soup(page)
+    html = parsed_page(page)
     assert html.select(".jp-Notebook"), "the notebook was not rendered into the page"
     outputs = html.select(".jp-OutputArea-output")
     assert outputs, f"{lang}/{name} has no executed output"
@@ -111,7 +108,7 @@ def test_tutorial_page_shows_executed_output(built_site, lang: str, name: str) -
 @pytest.mark.parametrize(("lang", "name"), PAGES)
 def test_tutorial_page_states_provenance_and_downloads(built_site, lang: str, name: str) -> None:
     page = tutorial_page(built_site.site, lang, name)
-    box = soup(page).select_one(".tutorial-provenance")
+    box = parsed_page(page).select_one(".tutorial-provenance")
     assert box is not None
     assert torch.__version__ in box.get_text()
     links = [a["href"] for a in box.select("a[href]")]
@@ -123,7 +120,7 @@ def test_tutorial_page_states_provenance_and_downloads(built_site, lang: str, na
 @pytest.mark.parametrize(("lang", "name"), PAGES)
 def test_language_switcher_leads_to_same_tutorial(built_site, lang: str, name: str) -> None:
     page = tutorial_page(built_site.site, lang, name)
-    html = soup(page)
+    html = parsed_page(page)
     assert html.html["lang"] == lang
     switch = html.select_one(f"a.md-select__link[hreflang='{OTHER[lang]}']")
     assert switch is not None, "no language switcher link"
@@ -133,7 +130,7 @@ def test_language_switcher_leads_to_same_tutorial(built_site, lang: str, name: s
 
 @pytest.mark.parametrize(("lang", "name"), PAGES)
 def test_table_of_contents_links_resolve(built_site, lang: str, name: str) -> None:
-    html = soup(tutorial_page(built_site.site, lang, name))
+    html = parsed_page(tutorial_page(built_site.site, lang, name))
     links = [a["href"] for a in html.select("nav.md-nav--secondary a[href^='#']")]
     assert links, "the page has no table of contents"
     ids = {tag["id"] for tag in html.select("[id]")}
@@ -141,8 +138,8 @@ def test_table_of_contents_links_resolve(built_site, lang: str, name: str) -> No
 
 
 def test_navigation_titles_are_translated(built_site) -> None:
-    chinese = soup(tutorial_page(built_site.site, "zh", "autograd")).select_one("nav.md-nav--primary")
-    english = soup(tutorial_page(built_site.site, "en", "autograd")).select_one("nav.md-nav--primary")
+    chinese = parsed_page(tutorial_page(built_site.site, "zh", "autograd")).select_one("nav.md-nav--primary")
+    english = parsed_page(tutorial_page(built_site.site, "en", "autograd")).select_one("nav.md-nav--primary")
     assert "自动微分" in chinese.get_text() and "创建张量" in chinese.get_text()
     assert "Autograd" in english.get_text() and "创建张量" not in english.get_text()
 
@@ -202,7 +199,7 @@ def test_tutorial_pages_are_light(built_site) -> None:
 def test_plots_are_rendered_with_cjk_glyphs(built_site) -> None:
     assert "missing from font" not in built_site.log
     for name in ("regression_manual", "regression_nn"):
-        images = soup(tutorial_page(built_site.site, "zh", name)).select(".jp-OutputArea-output img[src$='.png']")
+        images = parsed_page(tutorial_page(built_site.site, "zh", name)).select(".jp-OutputArea-output img[src$='.png']")
         assert images, f"{name} shows no plot"
 
 
