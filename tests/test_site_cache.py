@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from recipes.catalog import TOPICS
 from recipes.site import notebooks
 from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
-from tests.conftest import ROOT
+from recipes.site.variants import write_config_variant
+from tests.conftest import ROOT, build_site
 
 TUTORIAL = """# %% [markdown] lang="en"
 # # Tiny
@@ -100,3 +102,38 @@ def test_cli_change_runs_nothing_and_a_corrupt_entry_is_rebuilt(
 
     _append(recipes_copy / "creation.py", "\n# an edit to the module it imports\n")
     assert cache_key(tiny) != again.key
+
+
+def test_api_reference_is_replayed_from_the_cache_exactly_as_rendered(tmp_path: Path) -> None:
+    """A second build takes every reference block from the cache and writes the same site:
+    the same pages (headings, table of contents, anchors) and the same objects.inv."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.en.md").write_text("# Home\n\nSee [dtypes](reference/dtypes.md).\n")
+    (docs / "index.zh.md").write_text("# 首页\n")
+    nav = [{"Home": "index.md"}, {"dtypes": "reference/dtypes.md"}]
+    config = write_config_variant(tmp_path / "mkdocs.yml", docs_dir=docs, nav=nav,
+                                  languages=("en",))
+    cache = tmp_path / "cache"
+    first = build_site(config, tmp_path / "first", cache)
+    assert first.returncode == 0, first.stderr[-4000:]
+    entries = {path: path.stat().st_mtime_ns for path in (cache / "reference").glob("*.json")}
+    assert len(entries) == len(TOPICS), sorted(entries)
+
+    second = build_site(config, tmp_path / "second", cache)
+    assert second.returncode == 0, second.stderr[-4000:]
+    after = {path: path.stat().st_mtime_ns for path in (cache / "reference").glob("*.json")}
+    assert after == entries, "the second build rendered blocks again instead of replaying them"
+
+    def files(site: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()
+                and p.suffix in (".html", ".inv")}
+
+    built, replayed = files(tmp_path / "first"), files(tmp_path / "second")
+    assert built.keys() == replayed.keys()
+    differ = [name for name in built if built[name] != replayed[name]]
+    assert not differ, f"pages that differ after a replay: {differ}"
+    page = (tmp_path / "second" / "reference" / "dtypes" / "index.html").read_text()
+    assert 'id="recipes.dtypes.' in page and 'href="#recipes.dtypes.' in page, (
+        "the replayed page lost its headings' anchors or its table of contents"
+    )

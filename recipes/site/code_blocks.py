@@ -13,7 +13,6 @@ coloured by Material's palette, light and dark, like every other code block of t
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import tinycss2
 
@@ -53,8 +52,6 @@ def use_material_code_blocks(page_html: str) -> str:
     return _HIGHLIGHTED.sub(to_material, page_html)
 
 
-# Every notebook page carries the same stylesheet, and parsing it takes seconds: once per build.
-@cache
 def without_notebook_token_colours(css: str) -> str:
     """Drop the notebook stylesheet's rules for highlighted tokens (``.highlight-ipynb .k`` ...).
 

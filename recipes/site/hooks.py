@@ -16,6 +16,7 @@ from pathlib import Path
 
 import mkdocs.utils
 import nbformat
+import tinycss2
 from material.plugins.search.plugin import SearchIndex
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -24,6 +25,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
+from mkdocstrings_handlers.python import PythonHandler
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
 from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
@@ -37,6 +39,7 @@ from recipes.site.notebooks import (
     execute_tutorial,
     write_atomically,
 )
+from recipes.site.reference import cached_method, render_cached
 from recipes.site.staging import stage_docs
 from recipes.standalone import standalone_source
 
@@ -247,7 +250,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if jupyter is not None:
         jupyter.config["cache_dir"] = str(root / "mkdocs-jupyter")
     if "material/search" in config.plugins:
-        SearchIndex.add_entry_from_context = _search_entries_cached(root / "search")
+        cached_method(SearchIndex, "add_entry_from_context", root / "search",
+                      _search_entries_cached)
+    if "mkdocstrings" in config.plugins:
+        cached_method(PythonHandler, "render", root / "reference", render_cached)
     # `mkdocs serve` watches docs_dir, now the staging folder: watch the real sources too.
     if str(docs_dir) not in config.watch:
         config.watch.append(str(docs_dir))
@@ -331,6 +337,21 @@ def _zh_search_base(output: str, page: Page) -> str:
     return re.sub(r'("base": )"[^"]*"', lambda m: f'{m.group(1)}"{base}"', output, count=1)
 
 
+def _notebook_css(styles: str, cache_dir: Path) -> str:
+    """The notebook stylesheet without its token colours, kept by the stylesheet's hash.
+
+    Every notebook page carries the same stylesheet (it changes only with mkdocs-jupyter's
+    template), and parsing it takes seconds, so it is filtered once, not on every build.
+    """
+    digest = hashlib.sha256(f"tinycss2 {tinycss2.__version__}\n{styles}".encode())
+    entry = cache_dir / f"{digest.hexdigest()[:32]}.css"
+    if entry.is_file():
+        return entry.read_text(encoding="utf-8")
+    css = without_notebook_token_colours(styles)
+    write_atomically(entry, css)
+    return css
+
+
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     """Keep pages quiet and notebook pages light and offline (shared stylesheet, no CDN scripts)."""
     output = _ALTERNATE_LINK.sub("", output)
@@ -345,7 +366,7 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     styles = _STYLE_BLOCK.findall(output)
     if not styles:
         return output
-    css = without_notebook_token_colours("\n".join(styles))
+    css = _notebook_css("\n".join(styles), _build_root(config) / "notebook-css")
     name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
     target = Path(config.site_dir) / name
     if not target.exists():
@@ -372,7 +393,7 @@ def on_env(env, config: MkDocsConfig, files: Files):
     return env
 
 
-def _search_entries_cached(cache_dir: Path):
+def _search_entries_cached(original, cache_dir: Path):
     """Material's ``SearchIndex.add_entry_from_context``, remembering each page's entries on disk.
 
     Material's search plugin parses every page's HTML and segments its Chinese text with jieba on
@@ -380,11 +401,6 @@ def _search_entries_cached(cache_dir: Path):
     depend only on its URL, HTML, title, metadata and table of contents and on the plugin's
     configuration, so they are stored under a hash of exactly those and replayed unchanged.
     """
-    current = SearchIndex.add_entry_from_context
-    if getattr(current, "cache_dir", None) == cache_dir:
-        return current
-    # Another build root in the same process: wrap Material's method, not the earlier wrapper.
-    original = getattr(current, "original", current)
 
     def add_entry_from_context(self, page):
         digest = hashlib.sha256()
@@ -399,8 +415,6 @@ def _search_entries_cached(cache_dir: Path):
         original(self, page)
         write_atomically(entry_file, json.dumps(self.entries[before:], ensure_ascii=False))
 
-    add_entry_from_context.cache_dir = cache_dir
-    add_entry_from_context.original = original
     return add_entry_from_context
 
 

@@ -1,0 +1,131 @@
+"""Keep the API reference's rendered HTML between builds, keyed by everything it is made from.
+
+mkdocstrings renders each ``::: recipes.<topic>`` block anew on every build, for each language:
+about half of a rebuild in which nothing changed. What the Python handler's ``render`` returns
+depends only on the collected object (the package's source), the options, the locale, the
+handler's templates and Markdown configuration and the versions of the libraries that render
+it, so its HTML is stored under a hash of exactly those and replayed.
+
+``render`` has one side effect the build relies on: the headings it makes (``do_heading``)
+are gathered on the handler, and mkdocstrings then puts them in the page's table of contents,
+registers their anchors with autorefs and lists them in ``objects.inv``. A cache entry holds
+those headings too, and a replay gathers them the same way. Rendering also resolves the module's
+imported names (griffe aliases), which lists them in ``objects.inv`` under the page of the object
+they import; a replay resolves them too, so the inventory is the one a full render writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from recipes.site.notebooks import write_atomically
+
+__all__ = ["cached_method", "render_cached"]
+
+log = logging.getLogger("mkdocs.hooks.reference")
+
+# What rendered the HTML: a new version of any of them may render it differently.
+_RENDERERS = ("mkdocstrings", "mkdocstrings-python", "griffelib", "griffe", "mkdocs-autorefs",
+              "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2")
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def cached_method(owner: type, name: str, cache_dir: Path,
+                  make: Callable[[Callable[..., Any], Path], Callable[..., Any]]) -> None:
+    """Replace ``owner.name`` with ``make(original, cache_dir)`` unless it already caches there.
+
+    Several build roots in one process (tests, benchmarks) each wrap the library's own method,
+    never an earlier wrapper.
+    """
+    current = getattr(owner, name)
+    if getattr(current, "cache_dir", None) == cache_dir:
+        return
+    original = getattr(current, "original", current)
+    wrapper = make(original, cache_dir)
+    wrapper.cache_dir = cache_dir
+    wrapper.original = original
+    setattr(owner, name, wrapper)
+
+
+def _versions() -> list[str]:
+    found = []
+    for name in _RENDERERS:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def _sources(data: Any) -> list[tuple[str, bytes]]:
+    """The rendered module's file and its siblings: a module can show members and docstrings
+    it imports from them. (Editing the site's own code, a subpackage, keeps the entries.)"""
+    filepath = getattr(data, "filepath", None)
+    if not isinstance(filepath, Path):
+        return []
+    return [(str(path), path.read_bytes()) for path in sorted(filepath.parent.glob("*.py"))]
+
+
+def _key(handler: Any, data: Any, options: Any, locale: str | None) -> str:
+    digest = hashlib.sha256()
+    parts = [
+        data.path,
+        options,
+        locale,
+        getattr(handler, "theme", None),
+        getattr(handler, "custom_templates", None),
+        getattr(handler, "mdx", None),
+        getattr(handler, "mdx_config", None),
+        _versions(),
+    ]
+    for part in parts:
+        # Objects without JSON form (options, Markdown extensions) by repr, less their address.
+        text = json.dumps(part, default=lambda obj: _ADDRESS.sub("", repr(obj)), sort_keys=True)
+        digest.update(text.encode())
+    for path, source in _sources(data):
+        digest.update(path.encode())
+        digest.update(source)
+    return digest.hexdigest()[:32]
+
+
+def _resolve_aliases(data: Any) -> None:
+    for member in getattr(data, "members", {}).values():
+        if getattr(member, "is_alias", False):
+            with contextlib.suppress(Exception):  # names from outside the package stay unresolved
+                member.final_target
+
+
+def render_cached(original: Callable[..., str], cache_dir: Path) -> Callable[..., str]:
+    """A ``render`` for mkdocstrings' Python handler that replays cached HTML and headings."""
+
+    def render(self, data, options, locale=None):
+        entry = cache_dir / f"{_key(self, data, options, locale)}.json"
+        try:
+            cached = json.loads(entry.read_text(encoding="utf-8"))
+            headings = [ElementTree.fromstring(text) for text in cached["headings"]]
+            html = cached["html"]
+        except FileNotFoundError:
+            pass
+        except (ValueError, KeyError, TypeError, ElementTree.ParseError) as err:
+            log.info(f"API reference cache entry {entry.name} unreadable ({err}); rendering again")
+        else:
+            self._headings.extend(headings)
+            _resolve_aliases(data)
+            return html
+        before = len(self._headings)
+        html = original(self, data, options, locale)
+        made = [ElementTree.tostring(h, encoding="unicode") for h in self._headings[before:]]
+        write_atomically(entry, json.dumps({"html": html, "headings": made}, ensure_ascii=False))
+        return html
+
+    return render
