@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -39,7 +40,7 @@ from recipes.site.notebooks import (
     execute_tutorial,
     write_atomically,
 )
-from recipes.site.reference import cached_method, render_cached
+from recipes.site.reference import render_cached
 from recipes.site.staging import stage_docs
 from recipes.standalone import standalone_source
 
@@ -391,6 +392,23 @@ def on_env(env, config: MkDocsConfig, files: Files):
             key = _compute_cache_key(str(notebook), plugin.config, plugin.config["execute"])
             plugin._used_cache_paths.add(_get_cache_path(plugin.config["cache_dir"], key))
     return env
+
+
+def cached_method(owner: type, name: str, cache_dir: Path,
+                  make: Callable[[Callable, Path], Callable]) -> None:
+    """Replace ``owner.name`` with ``make(original, cache_dir)`` unless it already caches there.
+
+    Several build roots in one process (tests, benchmarks) each wrap the library's own method,
+    never an earlier wrapper.
+    """
+    current = getattr(owner, name)
+    if getattr(current, "cache_dir", None) == cache_dir:
+        return
+    original = getattr(current, "original", current)
+    wrapper = make(original, cache_dir)
+    wrapper.cache_dir = cache_dir
+    wrapper.original = original
+    setattr(owner, name, wrapper)
 
 
 def _search_entries_cached(original, cache_dir: Path):

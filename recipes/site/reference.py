@@ -29,7 +29,7 @@ from xml.etree import ElementTree
 
 from recipes.site.notebooks import write_atomically
 
-__all__ = ["cached_method", "render_cached"]
+__all__ = ["render_cached"]
 
 log = logging.getLogger("mkdocs.hooks.reference")
 
@@ -38,23 +38,6 @@ _RENDERERS = ("mkdocstrings", "mkdocstrings-python", "griffelib", "griffe", "mkd
               "mkdocs-material", "markdown", "pymdown-extensions", "pygments", "jinja2")
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-
-
-def cached_method(owner: type, name: str, cache_dir: Path,
-                  make: Callable[[Callable[..., Any], Path], Callable[..., Any]]) -> None:
-    """Replace ``owner.name`` with ``make(original, cache_dir)`` unless it already caches there.
-
-    Several build roots in one process (tests, benchmarks) each wrap the library's own method,
-    never an earlier wrapper.
-    """
-    current = getattr(owner, name)
-    if getattr(current, "cache_dir", None) == cache_dir:
-        return
-    original = getattr(current, "original", current)
-    wrapper = make(original, cache_dir)
-    wrapper.cache_dir = cache_dir
-    wrapper.original = original
-    setattr(owner, name, wrapper)
 
 
 def _versions() -> list[str]:
