@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from rich.console import Console
@@ -18,6 +16,7 @@ from recipes.checker.parse import parse_paths
 from recipes.checker.report import exit_code, github_annotations, render, to_json
 from recipes.checker.sandbox import default_limits, format_size, parse_size, unavailable
 from recipes.checker.update import apply_updates, refusal
+from recipes.files import write_atomically
 
 __all__ = ["add_arguments", "run"]
 
@@ -135,15 +134,6 @@ def _refused(probe: Future[str | None] | None) -> bool:
     return bool(reason)
 
 
-def _write_json(path: str, report: dict) -> None:
-    """Replace ``path`` atomically: a reader, or a run killed mid-write, sees a whole report."""
-    folder = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=folder, prefix=".report-",
-                                     suffix=".json", delete=False) as fh:
-        json.dump(report, fh, ensure_ascii=False, indent=2)
-    os.replace(fh.name, path)
-
-
 def run(args: argparse.Namespace) -> int:
     """Check the tutorials; the exit code is :func:`recipes.checker.report.exit_code`'s, 2 on bad
     usage."""
@@ -185,8 +175,8 @@ def run(args: argparse.Namespace) -> int:
         # Written after every document, so a kill or Ctrl-C keeps what finished (complete: false).
         if args.json:
             try:
-                _write_json(args.json, to_json(results, strict=args.strict, skipped=skipped,
-                                               complete=complete))
+                report = to_json(results, strict=args.strict, skipped=skipped, complete=complete)
+                write_atomically(args.json, json.dumps(report, ensure_ascii=False, indent=2))
             except OSError as err:
                 print(f"torch-recipes check: error: cannot write {args.json}: {err}",
                       file=sys.stderr)

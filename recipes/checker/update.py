@@ -27,9 +27,7 @@ import difflib
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from recipes.checker.compare import judge
 from recipes.checker.model import Claim, Document
 from recipes.checker.parse import parse_file, parse_source
 from recipes.checker.run import ClaimResult, DocumentResult, check_document, plan_cells
+from recipes.files import write_atomically
 
 __all__ = [
     "FileUpdate",
@@ -472,12 +471,7 @@ def write_update(update: FileUpdate) -> None:
     """Replace the file atomically with the updated bytes, keeping its permissions."""
     if not update.changed:
         return
-    target = Path(update.path)
-    with tempfile.NamedTemporaryFile("wb", dir=target.parent, prefix=f".{target.name}.",
-                                     delete=False) as fh:
-        fh.write(update.new)
-    shutil.copymode(target, fh.name)
-    os.replace(fh.name, target)
+    write_atomically(update.path, update.new, keep_mode=True)
 
 
 def update_diff_example(path: str | Path, name: str | None = None) -> str:

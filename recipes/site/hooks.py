@@ -29,6 +29,7 @@ from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 from mkdocstrings_handlers.python import PythonHandler
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
+from recipes.files import write_atomically
 from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
@@ -38,7 +39,6 @@ from recipes.site.notebooks import (
     build_language_notebook,
     cell_problems,
     execute_tutorial,
-    write_atomically,
 )
 from recipes.site.reference import render_cached
 from recipes.site.staging import stage_docs

@@ -18,10 +18,8 @@ import hashlib
 import html
 import json
 import logging
-import os
 import platform
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -31,6 +29,7 @@ import jupytext
 import nbformat
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+from recipes.files import write_atomically
 from recipes.runner import CellResult, KernelRunner
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "cache_key",
     "execute_tutorial",
     "recipe_dependencies",
-    "write_atomically",
     "recipe_modules_used",
 ]
 
@@ -316,17 +314,6 @@ def _read_cache(cache_file: Path, key: str) -> Execution | None:
         log.info(f"cache entry {cache_file} is corrupt ({type(err).__name__}: {err}); running again")
         return None
     return Execution(key, results, provenance, from_cache=True)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` in one step, so a build killed mid-write or a parallel build never reads
-    half an entry."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
-    ) as fh:
-        fh.write(text)
-    os.replace(fh.name, path)
 
 
 def execute_tutorial(

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from recipes.site.notebooks import write_atomically
+from recipes.files import write_atomically
 
 __all__ = ["render_cached"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from recipes.site.notebooks import write_atomically
+from recipes.files import write_atomically
 
 __all__ = ["stage_docs"]
 
