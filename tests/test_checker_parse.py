@@ -130,6 +130,8 @@ def test_notebook_cells_and_stored_outputs():
         ("# tensor([1, 2])", (), "tensor([1, 2])"),
         ("# 输出:tensor(16.)", (), "tensor(16.)"),
         ("# 输出：tensor(16.)", (), "tensor(16.)"),
+        ("# 输出 => torch.Size([2, 3])", (), "torch.Size([2, 3])"),
+        ("# output -> tensor([1, 2])", (), "tensor([1, 2])"),
         ("# Output: 42", (), "42"),
         ("# 输出向量的梯度", (), None),
         ("# shares memory", (), None),

@@ -106,7 +106,7 @@ DEVICE_NAME = re.compile(r"^(?:cuda|cpu|mps)(?::\d+)?$")
 CLAIM_MARKER = re.compile(
     r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|打印|返回|得到|显示|例如|比如|expected output"
     r"|expected|output|out|result|prints?|returns?|gives|e\.g\.)s?(?:\[\d*\])?"
-    r"\s*(?:如下|为|是)?\s*[:：]\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
+    r"\s*(?:如下|为|是)?\s*(?:[:：]|=+>|-+>|→|⇒|➜)\s*|^(?:=+>|-+>|→|⇒|➜)\s*",
     re.IGNORECASE,
 )
 # A verb that introduces the value without a colon ("# returns tensor([1])", "# 输出 6"); what
