@@ -464,6 +464,7 @@ def test_markers_in_markdown_dress(line, marker):
 def test_inline_output_after_a_label():
     assert inline_output("Output: `tensor([1, 2])`") == "tensor([1, 2])"
     assert inline_output("**输出：** tensor(3.)") == "tensor(3.)"
+    assert inline_output("Out[3]: `0.33333334`") == "0.33333334"  # a Jupyter prompt's label
     assert inline_output("The output is large") is None
     assert inline_output("It prints `3`.") is None  # only right after code
     assert inline_output("It prints `3`.", in_sentence=True) == "3"

@@ -44,7 +44,7 @@ def is_marker(text: str) -> bool:
 
 
 _INLINE = re.compile(
-    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|output|out|result|prints?)"
+    r"^(?:运行结果|输出结果|执行结果|打印结果|结果|输出|output|out|result|prints?)(?:\[\d*\])?"
     r"\s*(?:为|是|is)?\s*[:：]\s*(?P<value>\S.*)$",
     re.IGNORECASE,
 )
