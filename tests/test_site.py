@@ -375,3 +375,28 @@ def test_strict_build_accepts_a_cell_that_keeps_its_promise(failing_build, cell:
     assert "tutorial guards: 12 code cells executed" in log, log[-3000:]
     assert _messages(log, cell) == []
 
+
+
+def test_serve_watches_the_sources_not_the_staging_folder(tmp_path: Path) -> None:
+    """The build writes generated pages into the staging folder; watching it made every edit
+    rebuild twice. `mkdocs serve` watches the docs and the recipe modules instead."""
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from recipes.site.hooks import on_serve
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: set[str] = set()
+
+        def watch(self, path: str) -> None:
+            self.watched.add(path)
+
+        def unwatch(self, path: str) -> None:
+            self.watched.remove(path)
+
+    config = MkDocsConfig()
+    config.docs_dir = str(tmp_path / ".cache" / "docs")
+    server = Server()
+    server.watch(config.docs_dir)  # what mkdocs serve does before calling on_serve
+    assert on_serve(server, config, builder=None) is server
+    assert server.watched == {str(ROOT / "recipes")}

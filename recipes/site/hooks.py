@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -51,6 +52,7 @@ __all__ = [
     "on_page_markdown",
     "on_post_build",
     "on_post_page",
+    "on_serve",
 ]
 
 log = logging.getLogger("mkdocs.hooks.tutorials")
@@ -376,6 +378,20 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
     href = "../" * page.file.dest_uri.count("/") + name
     output = _STYLE_BLOCK.sub("", output)
     return output.replace("</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1)
+
+
+def on_serve(server, config: MkDocsConfig, builder):
+    """Watch what the site is made from, not the staging folder the build writes into.
+
+    `mkdocs serve` watches ``docs_dir``, here the staging folder (see ``on_config``), so a
+    rebuild that rewrote a generated notebook there started a second, useless rebuild after every
+    edit. The sources are watched instead: ``docs/`` (added to ``config.watch`` by ``on_config``)
+    and the recipe modules, which tutorials import and the API reference shows.
+    """
+    with contextlib.suppress(KeyError):
+        server.unwatch(config.docs_dir)
+    server.watch(str(Path(__file__).resolve().parents[1]))
+    return server
 
 
 def on_env(env, config: MkDocsConfig, files: Files):
