@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
+from filelock import FileLock
 
 # Each xdist worker, site-build kernel and checker kernel is a process of its own. With one
 # OpenMP/BLAS thread each they share the cores instead of oversubscribing them; threads spinning
@@ -21,8 +23,6 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import torch  # noqa: E402
-from bs4 import BeautifulSoup
-from filelock import FileLock
 
 from recipes.regression_manual import make_regression_data  # noqa: E402
 
