@@ -67,7 +67,10 @@ def _key(handler: Any, data: Any, options: Any, locale: str | None) -> str:
         locale,
         getattr(handler, "theme", None),
         getattr(handler, "custom_templates", None),
-        getattr(handler, "mdx", None),
+        # The i18n plugin's second language build lists mkdocstrings' and autorefs' extensions
+        # twice; a second instance registers the same processors under the same names, so it
+        # renders the same HTML, and both languages share an entry.
+        list(dict.fromkeys(_ADDRESS.sub("", repr(ext)) for ext in getattr(handler, "mdx", ()))),
         getattr(handler, "mdx_config", None),
         _versions(),
     ]
