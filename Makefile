@@ -39,7 +39,7 @@ serve: setup
 	TORCH_RECIPES_JOBS=$(JOBS) $(BIN)/mkdocs serve --strict -a $(HOST)
 
 bench: setup
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH)
 
 clean:
 	rm -rf site .cache

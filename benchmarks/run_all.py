@@ -2,7 +2,8 @@
 printed under benchmarks/results/ (the only writer of that folder).
 
 The site's Benchmarks page shows those files as they are, so its figures come from a real run.
-Exits 1 when a benchmark fails or any goal is missed.
+Exits 1 when a benchmark fails or any goal is missed. Names given (``run_all.py bench_site``, or
+``make bench BENCH=bench_site``) run only those benchmarks and rewrite only their files.
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ def _machine() -> str:
             f"{platform.python_version()}, torch {torch.__version__}")
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    scripts = sorted(HERE.glob("bench_*.py"))
+    unknown = sorted(set(names) - {script.stem for script in scripts})
+    if unknown:
+        print(f"no such benchmark: {', '.join(unknown)} (there are "
+              f"{', '.join(script.stem for script in scripts)})", file=sys.stderr)
+        return 2
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     header = (f"# measured {datetime.date.today().isoformat()} on {_machine()}, "
@@ -43,7 +50,7 @@ def main() -> int:
     print(header, end="")
     rows: list[tuple[str, Row]] = []
     failed = []
-    for script in sorted(HERE.glob("bench_*.py")):
+    for script in (s for s in scripts if not names or s.stem in names):
         print(f"== {script.name}", flush=True)
         lines = [header]
         with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
@@ -69,4 +76,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
