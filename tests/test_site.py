@@ -388,8 +388,8 @@ def test_serve_watches_the_sources_not_the_staging_folder(tmp_path: Path) -> Non
         def __init__(self) -> None:
             self.watched: set[str] = set()
 
-        def watch(self, path: str) -> None:
-            self.watched.add(path)
+        def watch(self, path: str, *, recursive: bool = True) -> None:
+            self.watched.add(path if recursive else f"{path} (not recursive)")
 
         def unwatch(self, path: str) -> None:
             self.watched.remove(path)
@@ -399,4 +399,4 @@ def test_serve_watches_the_sources_not_the_staging_folder(tmp_path: Path) -> Non
     server = Server()
     server.watch(config.docs_dir)  # what mkdocs serve does before calling on_serve
     assert on_serve(server, config, builder=None) is server
-    assert server.watched == {str(ROOT / "recipes")}
+    assert server.watched == {f"{ROOT / 'recipes'} (not recursive)"}

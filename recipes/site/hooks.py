@@ -253,11 +253,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if jupyter is not None:
         jupyter.config["cache_dir"] = str(root / "mkdocs-jupyter")
     if "material/search" in config.plugins:
-        cached_method(SearchIndex, "add_entry_from_context", root / "search",
-                      _search_entries_cached)
+        _cached_method(SearchIndex, "add_entry_from_context", root / "search",
+                       _search_entries_cached)
     if "mkdocstrings" in config.plugins:
-        cached_method(PythonHandler, "render", root / "reference", render_cached)
-    # `mkdocs serve` watches docs_dir, now the staging folder: watch the real sources too.
+        _cached_method(PythonHandler, "render", root / "reference", render_cached)
+    # `mkdocs serve` would watch only docs_dir, now the staging folder: watch the sources (see
+    # on_serve).
     if str(docs_dir) not in config.watch:
         config.watch.append(str(docs_dir))
     return config
@@ -386,11 +387,13 @@ def on_serve(server, config: MkDocsConfig, builder):
     `mkdocs serve` watches ``docs_dir``, here the staging folder (see ``on_config``), so a
     rebuild that rewrote a generated notebook there started a second, useless rebuild after every
     edit. The sources are watched instead: ``docs/`` (added to ``config.watch`` by ``on_config``)
-    and the recipe modules, which tutorials import and the API reference shows.
+    and the recipe modules, which tutorials import and the API reference shows. Only the modules
+    themselves: the kernels that import them write ``__pycache__`` below, which would start
+    another rebuild.
     """
     with contextlib.suppress(KeyError):
         server.unwatch(config.docs_dir)
-    server.watch(str(Path(__file__).resolve().parents[1]))
+    server.watch(str(Path(__file__).resolve().parents[1]), recursive=False)
     return server
 
 
@@ -410,7 +413,7 @@ def on_env(env, config: MkDocsConfig, files: Files):
     return env
 
 
-def cached_method(owner: type, name: str, cache_dir: Path,
+def _cached_method(owner: type, name: str, cache_dir: Path,
                   make: Callable[[Callable, Path], Callable]) -> None:
     """Replace ``owner.name`` with ``make(original, cache_dir)`` unless it already caches there.
 
