@@ -2,9 +2,10 @@
 
 mkdocstrings renders each ``::: recipes.<topic>`` block anew on every build, for each language:
 about half of a rebuild in which nothing changed. What the Python handler's ``render`` returns
-depends only on the collected object (the package's source), the options, the locale, the
-handler's templates and Markdown configuration and the versions of the libraries that render
-it, so its HTML is stored under a hash of exactly those and replayed.
+depends only on the collected object (the module's source and its siblings'), the options, the
+locale, the handler's templates and Markdown configuration and the versions of the libraries
+that render it, so its HTML is stored under a hash of exactly those and replayed; the second
+language replays what the first rendered.
 
 ``render`` has one side effect the build relies on: the headings it makes (``do_heading``)
 are gathered on the handler, and mkdocstrings then puts them in the page's table of contents,
@@ -17,6 +18,7 @@ they import; a replay resolves them too, so the inventory is the one a full rend
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -40,6 +42,7 @@ _RENDERERS = ("mkdocstrings", "mkdocstrings-python", "griffelib", "griffe", "mkd
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
+@functools.cache
 def _versions() -> list[str]:
     found = []
     for name in _RENDERERS:
