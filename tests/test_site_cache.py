@@ -109,8 +109,9 @@ def test_api_reference_is_replayed_from_the_cache_exactly_as_rendered(tmp_path: 
     the same pages (headings, table of contents, anchors) and the same objects.inv."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "index.en.md").write_text("# Home\n\nSee [dtypes](reference/dtypes.md).\n")
-    (docs / "index.zh.md").write_text("# 首页\n")
+    (docs / "index.en.md").write_text("# Home\n\nSee [dtypes](reference/dtypes.md).\n",
+                                      encoding="utf-8")
+    (docs / "index.zh.md").write_text("# 首页\n", encoding="utf-8")
     nav = [{"Home": "index.md"}, {"dtypes": "reference/dtypes.md"}]
     config = write_config_variant(tmp_path / "mkdocs.yml", docs_dir=docs, nav=nav,
                                   languages=("en",))
@@ -133,7 +134,9 @@ def test_api_reference_is_replayed_from_the_cache_exactly_as_rendered(tmp_path: 
     assert built.keys() == replayed.keys()
     differ = [name for name in built if built[name] != replayed[name]]
     assert not differ, f"pages that differ after a replay: {differ}"
-    page = (tmp_path / "second" / "reference" / "dtypes" / "index.html").read_text()
+    page = (tmp_path / "second" / "reference" / "dtypes" / "index.html").read_text(
+        encoding="utf-8"
+    )
     assert 'id="recipes.dtypes.' in page and 'href="#recipes.dtypes.' in page, (
         "the replayed page lost its headings' anchors or its table of contents"
     )
