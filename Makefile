@@ -28,7 +28,8 @@ system-deps:
 setup: $(STAMP) system-deps
 
 # One worker per core; a test file runs whole on one worker, so its module fixtures (kernels,
-# builds) are made once, and the site build is shared by all workers (tests/conftest.py).
+# builds) are made once, and the site build is shared by all workers. tests/conftest.py orders the
+# files (long ones first), so xdist's own reorder, by number of tests, is off.
 test: setup
 	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 

@@ -376,7 +376,6 @@ def test_strict_build_accepts_a_cell_that_keeps_its_promise(failing_build, cell:
     assert _messages(log, cell) == []
 
 
-
 def test_serve_watches_the_sources_not_the_staging_folder(tmp_path: Path) -> None:
     """The build writes generated pages into the staging folder; watching it made every edit
     rebuild twice. `mkdocs serve` watches the docs and the recipe modules instead."""
