@@ -130,6 +130,8 @@ def test_code_cells_become_material_code_blocks() -> None:
     ids = [code.parent["id"] for code in blocks]
     assert len(set(ids)) == 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", i) for i in ids), ids
     assert all("highlight-ipynb" in b.parent.parent["class"] for b in blocks)
+    # Each hidden source copy goes with the line break before it, and nothing else does.
+    assert use_material_code_blocks(TEMPLATE_CELL.format(n=1)).endswith("</pre></div>\n</div></div>")
 
 
 def test_notebook_token_colours_give_way_to_materials() -> None:
@@ -177,6 +179,28 @@ def test_an_unknown_language_tag_is_refused_with_what_was_expected() -> None:
     tutorial, execution = _execution([_figure("fr")])
     with pytest.raises(ValueError, match=r"code cell 1 of tutorial 't'.*\('en', 'zh'\).*'fr'"):
         build_language_notebook(tutorial, execution, "en", downloads_prefix="")
+
+
+def test_a_language_notebook_with_an_output_no_notebook_can_hold_is_refused() -> None:
+    stream = {"output_type": "stream", "name": "stdout", "text": "x\n", "colour": "red"}
+    tutorial, execution = _execution([stream])
+    with pytest.raises(nbformat.ValidationError):
+        build_language_notebook(tutorial, execution, "en", downloads_prefix="")
+
+
+def test_each_read_of_a_tutorial_gets_a_notebook_of_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "t.py"
+    path.write_text('# %% [markdown] lang="en"\n# # T\n# %%\nx = 1\n', encoding="utf-8")
+    first, second = Tutorial.read(path), Tutorial.read(path)
+    def cells(notebook: nbformat.NotebookNode) -> list[tuple]:  # ids are random: not compared
+        return [(c.cell_type, c.source, c.metadata) for c in notebook.cells]
+
+    fresh = jupytext.read(path, fmt="py:percent")
+    assert cells(first.notebook) == cells(fresh) and first.notebook.metadata == fresh.metadata
+    first.notebook.cells[1].source = "changed"
+    assert second.notebook.cells[1].source == "x = 1"
+    path.write_text(path.read_text(encoding="utf-8") + "y = 2\n", encoding="utf-8")
+    assert Tutorial.read(path).code_cells == ["x = 1\ny = 2"], "an edited source was not read again"
 
 
 # --- the built site ----------------------------------------------------------------------------

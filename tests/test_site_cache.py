@@ -6,11 +6,13 @@ import json
 import logging
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
+import jinja2
 import pytest
 
 from recipes.catalog import TOPICS
-from recipes.site import notebooks
+from recipes.site import hooks, notebooks
 from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
 from recipes.site.variants import write_config_variant
 from tests.conftest import ROOT, build_site
@@ -140,3 +142,36 @@ def test_api_reference_is_replayed_from_the_cache_exactly_as_rendered(tmp_path: 
     assert 'id="recipes.dtypes.' in page and 'href="#recipes.dtypes.' in page, (
         "the replayed page lost its headings' anchors or its table of contents"
     )
+
+
+def test_templates_are_compiled_once_and_kept_apart_by_compile_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each build's new Jinja environment loads templates compiled by an earlier build, and an
+    environment whose syntax settings differ never loads code compiled under other settings."""
+    monkeypatch.setenv("TORCH_RECIPES_CACHE", str(tmp_path / "cache"))
+    config = SimpleNamespace(config_file_path=str(tmp_path / "mkdocs.yml"), plugins={})
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("{{ x }}[[ x ]]", encoding="utf-8")
+
+    def environment(**syntax: str) -> tuple[jinja2.Environment, list[str]]:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), **syntax)
+        hooks.on_env(env, config, files=None)
+        compiled: list[str] = []
+        original = env.compile
+        monkeypatch.setattr(env, "compile",
+                            lambda *a, **k: compiled.append(a[1]) or original(*a, **k))
+        return env, compiled
+
+    first, compiled = environment()
+    assert first.get_template("page.html").render(x=1) == "1[[ x ]]"
+    assert compiled == ["page.html"]
+    second, compiled = environment()
+    assert second.get_template("page.html").render(x=2) == "2[[ x ]]"
+    assert compiled == [], "a new environment compiled the template again"
+    other, compiled = environment(variable_start_string="[[", variable_end_string="]]")
+    assert other.get_template("page.html").render(x=3) == "{{ x }}3"
+    assert compiled == ["page.html"]
+    folders = sorted(p.name for p in (tmp_path / "cache" / "jinja").iterdir())
+    assert len(folders) == 2, folders

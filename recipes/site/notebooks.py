@@ -14,8 +14,10 @@ declares and to showing the output it promises.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import html
+import io
 import json
 import logging
 import platform
@@ -150,6 +152,17 @@ _CODE_MARKER = re.compile(r"^# %%(?:\s+(?!\[)\S.*)?\s*$")
 _RECIPES_IMPORT = re.compile(r"^\s*(?:from\s+recipes\.(\w+)\s+import|import\s+recipes\.(\w+))", re.M)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(suffix: str, text: str) -> str:
+    """The notebook jupytext reads from a tutorial's source, as JSON.
+
+    Remembered within the process: `mkdocs serve` reads every tutorial again after each edit, and
+    parsing one takes jupytext tens of milliseconds. Each caller gets a notebook of its own.
+    """
+    fmt = {**jupytext.formats.long_form_one_format("py:percent"), "extension": suffix}
+    return json.dumps(jupytext.read(io.StringIO(text), fmt=fmt))
+
+
 @dataclass
 class Tutorial:
     """A parsed bilingual tutorial source."""
@@ -159,7 +172,8 @@ class Tutorial:
 
     @classmethod
     def read(cls, path: Path) -> Tutorial:
-        return cls(path, jupytext.read(path, fmt="py:percent"))
+        parsed = _parsed(path.suffix, path.read_text(encoding="utf-8"))
+        return cls(path, nbformat.from_dict(json.loads(parsed)))
 
     @property
     def name(self) -> str:
@@ -452,6 +466,18 @@ def _output_language(output: dict, tutorial: Tutorial, index: int) -> str | None
     return lang
 
 
+# nbformat's new_markdown_cell and new_code_cell check each new cell against the schema, which
+# took half the time of making the language notebooks; these make the same cells unchecked, and
+# build_language_notebook checks the whole notebook once, which raises as they would.
+def _markdown_cell(source: str) -> nbformat.NotebookNode:
+    return nbformat.from_dict({"cell_type": "markdown", "metadata": {}, "source": source})
+
+
+def _code_cell(source: str, *, execution_count: int) -> nbformat.NotebookNode:
+    return nbformat.from_dict({"cell_type": "code", "metadata": {}, "source": source,
+                               "execution_count": execution_count, "outputs": []})
+
+
 def build_language_notebook(
     tutorial: Tutorial, execution: Execution, lang: str, *, downloads_prefix: str
 ) -> nbformat.NotebookNode:
@@ -471,10 +497,10 @@ def build_language_notebook(
     for cell in tutorial.notebook.cells:
         if cell.cell_type == "markdown":
             if cell.metadata.get("lang") == lang:
-                notebook.cells.append(nbformat.v4.new_markdown_cell(cell.source))
+                notebook.cells.append(_markdown_cell(cell.source))
             continue
         result = execution.results[code_index]
-        code_cell = nbformat.v4.new_code_cell(cell.source, execution_count=code_index + 1)
+        code_cell = _code_cell(cell.source, execution_count=code_index + 1)
         code_cell.outputs = [
             nbformat.from_dict(out)
             for out in result["outputs"]
@@ -491,7 +517,7 @@ def build_language_notebook(
         for m in recipe_modules_used(tutorial)
     ]
     provenance = {k: html.escape(str(v)) for k, v in execution.provenance.items()}
-    info = nbformat.v4.new_markdown_cell(
+    info = _markdown_cell(
         '<div class="admonition info tutorial-provenance">'
         f'<p class="admonition-title">{_DOWNLOAD_TEXT[lang]}: {" · ".join(links[:1])}'
         + (f" · {_RECIPE_FILES_TEXT[lang]}: {', '.join(links[1:])}" if links[1:] else "")
@@ -503,4 +529,5 @@ def build_language_notebook(
     # so caches downstream hit and `mkdocs serve` does not see a change after every build.
     for number, cell in enumerate(notebook.cells):
         cell.id = f"cell-{number}"
+    nbformat.validate(notebook)
     return notebook
