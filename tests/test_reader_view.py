@@ -131,7 +131,8 @@ def test_code_cells_become_material_code_blocks() -> None:
     assert len(set(ids)) == 2 and all(re.fullmatch(r"[A-Za-z][\w-]*", i) for i in ids), ids
     assert all("highlight-ipynb" in b.parent.parent["class"] for b in blocks)
     # Each hidden source copy goes with the line break before it, and nothing else does.
-    assert use_material_code_blocks(TEMPLATE_CELL.format(n=1)).endswith("</pre></div>\n</div></div>")
+    one = use_material_code_blocks(TEMPLATE_CELL.format(n=1))
+    assert one.endswith("</pre></div>\n</div></div>"), one
 
 
 def test_notebook_token_colours_give_way_to_materials() -> None:
