@@ -175,3 +175,29 @@ def test_templates_are_compiled_once_and_kept_apart_by_compile_settings(
     assert compiled == ["page.html"]
     folders = sorted(p.name for p in (tmp_path / "cache" / "jinja").iterdir())
     assert len(folders) == 2, folders
+
+
+def test_search_entries_are_made_again_when_the_jieba_user_dictionary_changes(
+    tmp_path: Path,
+) -> None:
+    words = tmp_path / "jieba_user_dict.txt"
+    words.write_text("自动微分 10 n\n", encoding="utf-8")
+    made: list[str] = []
+
+    def original(index, page) -> None:
+        made.append(page.url)
+        index.entries.append({"location": page.url})
+
+    add_entry = hooks._search_entries_cached(original, tmp_path / "search")
+    page = SimpleNamespace(url="a/", content="<p>自动微分</p>", title="A", meta={}, toc=[])
+
+    def index_page() -> list[dict]:
+        index = SimpleNamespace(config={"jieba_dict_user": str(words)}, entries=[])
+        add_entry(index, page)
+        return index.entries
+
+    assert index_page() == index_page() == [{"location": "a/"}]
+    assert made == ["a/"], "the unchanged page was indexed twice"
+    words.write_text("自动微分 10 n\n反向传播 10 n\n", encoding="utf-8")
+    assert index_page() == [{"location": "a/"}]
+    assert made == ["a/", "a/"], "an edited user dictionary replayed entries cut with the old one"

@@ -462,8 +462,10 @@ def _search_entries_cached(original, cache_dir: Path):
 
     Material's search plugin parses every page's HTML and segments its Chinese text with jieba on
     every build, about a third of a rebuild in which nothing changed. The entries a page yields
-    depend only on its URL, HTML, title, metadata and table of contents and on the plugin's
-    configuration, so they are stored under a hash of exactly those and replayed unchanged.
+    depend only on its URL, HTML, title, metadata and table of contents, on the plugin's
+    configuration and on the jieba dictionaries it names (their contents: editing the user
+    dictionary changes how Chinese is cut), so they are stored under a hash of exactly those
+    and replayed unchanged.
     """
 
     def add_entry_from_context(self, page):
@@ -471,6 +473,10 @@ def _search_entries_cached(original, cache_dir: Path):
         toc = [(item.id, item.url, item.title) for item in _walk_toc(page.toc)]
         for part in (page.url, page.content, page.title, page.meta, toc, self.config):
             digest.update(json.dumps(part, default=str, sort_keys=True).encode())
+        for option in ("jieba_dict", "jieba_dict_user"):
+            dictionary = Path(self.config.get(option) or "")
+            if dictionary.is_file():
+                digest.update(dictionary.read_bytes())
         entry_file = cache_dir / f"{digest.hexdigest()[:32]}.json"
         if entry_file.exists():
             self.entries.extend(json.loads(entry_file.read_text(encoding="utf-8")))
