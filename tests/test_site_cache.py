@@ -9,10 +9,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import jinja2
+import nbformat
 import pytest
+import yaml
+from mkdocs_jupyter.plugin import Plugin as JupyterPlugin
 
 from recipes.catalog import TOPICS
-from recipes.site import hooks, notebooks
+from recipes.site import hooks, notebooks, prerender
 from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
 from recipes.site.variants import write_config_variant
 from tests.conftest import ROOT, build_site
@@ -201,3 +204,64 @@ def test_search_entries_are_made_again_when_the_jieba_user_dictionary_changes(
     words.write_text("自动微分 10 n\n反向传播 10 n\n", encoding="utf-8")
     assert index_page() == [{"location": "a/"}]
     assert made == ["a/", "a/"], "an edited user dictionary replayed entries cut with the old one"
+
+
+def _jupyter_options(cache_dir: Path) -> dict:
+    """mkdocs-jupyter's options as the site's mkdocs.yml sets them, with its own cache."""
+    plugins = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["plugins"]
+    (options,) = [p["mkdocs-jupyter"] for p in plugins
+                  if isinstance(p, dict) and "mkdocs-jupyter" in p]
+    plugin = JupyterPlugin()
+    errors, _ = plugin.load_config({**options, "cache_dir": str(cache_dir)})
+    assert not errors, errors
+    return dict(plugin.config)
+
+
+def _notebook(path: Path, title: str) -> str:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\n## 第一节 `x`"),
+        nbformat.v4.new_code_cell("print(1)", execution_count=1, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="1\n")]),
+    ]
+    path.write_text(nbformat.writes(notebook), encoding="utf-8")
+    return str(path)
+
+
+def test_a_notebook_rendered_in_a_worker_is_what_mkdocs_jupyter_renders(tmp_path: Path) -> None:
+    notebook = _notebook(tmp_path / "t.en.ipynb", "T")
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    prerender.render_into_cache(_jupyter_options(ours), notebook)
+
+    plugin = JupyterPlugin()
+    plugin.load_config(_jupyter_options(theirs))
+    plugin.on_pre_build(config=None)
+    page = SimpleNamespace(file=SimpleNamespace(abs_src_path=notebook, src_path="t.en.ipynb"),
+                           abs_url="/")
+    plugin.on_pre_page(page, config=None, files=None).render(None, None)
+
+    (entry,) = theirs.iterdir()
+    assert sorted(p.name for p in ours.iterdir()) == [entry.name], "a private folder was left"
+    assert json.loads((ours / entry.name).read_text(encoding="utf-8")) == json.loads(
+        entry.read_text(encoding="utf-8"))
+
+
+@pytest.mark.slow
+def test_workers_render_only_what_is_missing_and_a_failure_is_left_to_the_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "cache"
+    options = _jupyter_options(cache)
+    plugin = SimpleNamespace(config=options)
+    paths = [_notebook(tmp_path / f"n{k}.en.ipynb", f"N{k}") for k in range(3)]
+    broken = str(tmp_path / "missing.en.ipynb")
+    cached = {paths[0]}
+    assert prerender.start(plugin, paths + [broken], cached.__contains__, jobs=1) == 0
+    assert prerender.start(plugin, paths[:3], lambda _: False, jobs=3) == 0, "too few to pay"
+    assert prerender.start(plugin, paths + [broken], cached.__contains__, jobs=2) == 3
+    caplog.set_level(logging.INFO, logger="mkdocs.hooks.prerender")
+    for path in paths + [broken]:
+        prerender.wait_for(path)
+    assert len(list(cache.glob("*.json"))) == 2, "the cached notebook was rendered again"
+    assert any("missing.en.ipynb in a worker failed" in r.message for r in caplog.records)
+    prerender.wait_for(paths[1])  # already collected: returns at once

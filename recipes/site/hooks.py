@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -32,7 +33,11 @@ from mkdocstrings_handlers.python import PythonHandler
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
 from recipes.files import write_atomically
-from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
+from recipes.site import prerender
+from recipes.site.code_blocks import (
+    use_material_code_blocks,
+    without_notebook_token_colours,
+)
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
     LANGUAGES,
@@ -53,6 +58,7 @@ __all__ = [
     "on_page_markdown",
     "on_post_build",
     "on_post_page",
+    "on_pre_page",
     "on_serve",
 ]
 
@@ -254,6 +260,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None:
         jupyter.config["cache_dir"] = str(root / "mkdocs-jupyter")
+        if jupyter.config["cache"] and not jupyter.config["execute"]:
+            notebooks = [os.path.join(str(staging), "tutorials", path.name) for lang in LANGUAGES
+                         for path in sorted((staging / "tutorials").glob(f"*.{lang}.ipynb"))]
+            prerender.start(jupyter, notebooks, functools.partial(_rendered, jupyter),
+                            build_jobs())
     if "material/search" in config.plugins:
         _cached_method(SearchIndex, "add_entry_from_context", root / "search",
                        _search_entries_cached)
@@ -264,6 +275,20 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if str(docs_dir) not in config.watch:
         config.watch.append(str(docs_dir))
     return config
+
+
+def _rendered(jupyter, notebook: str) -> bool:
+    """Whether mkdocs-jupyter's cache holds ``notebook`` rendered as it is now."""
+    key = _compute_cache_key(notebook, jupyter.config, jupyter.config["execute"])
+    return _get_cache_path(jupyter.config["cache_dir"], key).exists()
+
+
+def on_pre_page(page: Page, config: MkDocsConfig, files: Files) -> Page:
+    """Before MkDocs renders a notebook page, wait for its render in a worker (see
+    :mod:`recipes.site.prerender`)."""
+    if page.file.src_uri.endswith(".ipynb"):
+        prerender.wait_for(page.file.abs_src_path)
+    return page
 
 
 UPDATE_DIFF_PLACEHOLDER = "<!-- update-diff-example -->"
