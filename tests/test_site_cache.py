@@ -17,7 +17,7 @@ import yaml
 from mkdocs_jupyter.plugin import Plugin as JupyterPlugin
 
 from recipes.catalog import TOPICS
-from recipes.site import hooks, notebooks, prerender
+from recipes.site import hooks, notebooks, prerender, reference
 from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
 from recipes.site.variants import write_config_variant
 from tests.conftest import ROOT, build_site
@@ -295,3 +295,49 @@ def test_workers_do_not_run_the_build_script_again(tmp_path: Path) -> None:
     assert done.stdout.strip() == "3"
     assert runs.read_text(encoding="utf-8") == "ran\n"
     assert len(list((tmp_path / "cache").glob("*.json"))) == 3
+
+
+class _Handler:
+    """What ``collect_loaded_once`` uses of mkdocstrings' Python handler; ``collect`` "loads" the
+    package (counted) when it is not in the handler's collection, as the real one does."""
+
+    loads = 0
+
+    def __init__(self, paths: list[str]) -> None:
+        self._paths = paths
+        self._modules_collection: dict[str, list[str]] = {}
+        self._lines_collection: dict[str, str] = {}
+        self.config = SimpleNamespace(load_external_modules=False)
+
+    def collect(self, identifier: str, options) -> list[str]:
+        package = identifier.split(".", 1)[0]
+        if package not in self._modules_collection:
+            type(self).loads += 1
+            self._modules_collection[package] = [f"load {type(self).loads}"]
+        return self._modules_collection[package]
+
+
+def test_a_package_is_loaded_once_per_process_and_each_handler_starts_from_that_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "pkgx"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "a.py").write_text("def f(): ...\n", encoding="utf-8")
+    monkeypatch.setattr(_Handler, "collect", reference.collect_loaded_once(_Handler.collect))
+    monkeypatch.setattr(_Handler, "loads", 0)
+    monkeypatch.setattr(reference, "_loaded", {})
+
+    def collect(options: str = "opts", paths: list[str] | None = None) -> list[str]:
+        return _Handler(paths or [str(tmp_path)]).collect("pkgx.a", options)
+
+    first = collect()
+    first.append("resolved while rendering")  # what rendering adds must not reach others
+    assert collect() == ["load 1"], "a later handler loaded again or saw the first one's changes"
+    assert collect("other options") == collect("other options") == ["load 2"]
+    (package / "a.py").write_text("def f(): return 1\n", encoding="utf-8")
+    assert collect("other options") == ["load 3"], "an edited source was not loaded again"
+    outside = [str(tmp_path / "elsewhere")]
+    assert collect(paths=outside) == ["load 4"] and collect(paths=outside) == ["load 5"], (
+        "a package found outside the handler's paths must not be shared"
+    )

@@ -284,8 +284,21 @@ def recipe_dependencies(tutorial: Tutorial) -> list[str]:
         if name in found or not path.exists():
             continue
         found.add(name)
-        pending |= _recipes_imported(ast.parse(path.read_bytes()), package="recipes")
+        pending |= _module_imports(path.read_bytes())
     return sorted(found)
+
+
+@functools.lru_cache(maxsize=256)
+def _module_imports(source: bytes) -> frozenset[str]:
+    """The recipe modules a recipe module imports, remembered by its source: each tutorial's
+    cache key walks the same modules, on every build."""
+    return frozenset(_recipes_imported(ast.parse(source), package="recipes"))
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
+    """Looked up once per process: reading package metadata takes milliseconds a package."""
+    return {name: metadata.version(name) for name in _VERSIONED}
 
 
 def cache_key(tutorial: Tutorial, env: dict[str, str] | None = None) -> str:
@@ -300,7 +313,7 @@ def cache_key(tutorial: Tutorial, env: dict[str, str] | None = None) -> str:
         "setup": [KERNEL_SETUP, RAISED_QUERY, PROVENANCE_CODE],
         "env": env or {},
         "python": platform.python_version(),
-        "versions": {name: metadata.version(name) for name in _VERSIONED},
+        "versions": _library_versions(),
         "recipes": sources,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]

@@ -13,6 +13,10 @@ registers their anchors with autorefs and lists them in ``objects.inv``. A cache
 those headings too, and a replay gathers them the same way. Rendering also resolves the module's
 imported names (griffe aliases), which lists them in ``objects.inv`` under the page of the object
 they import; a replay resolves them too, so the inventory is the one a full render writes.
+
+Before rendering, the handler collects the object, loading its whole package with griffe; each
+process loads a package once (:func:`collect_loaded_once`) for as long as its sources are
+unchanged, and every later handler starts from a copy of that load.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import functools
 import hashlib
 import json
 import logging
+import pickle
 import re
 from collections.abc import Callable
 from importlib import metadata
@@ -31,7 +36,7 @@ from xml.etree import ElementTree
 
 from recipes.files import write_atomically
 
-__all__ = ["render_cached"]
+__all__ = ["collect_loaded_once", "render_cached"]
 
 log = logging.getLogger("mkdocs.hooks.reference")
 
@@ -118,3 +123,60 @@ def render_cached(original: Callable[..., str], cache_dir: Path) -> Callable[...
         return html
 
     return render
+
+
+# Per package, the last load of it in this process: (what it depended on, the collections as
+# loading left them, pickled). One per package, so `mkdocs serve` keeps none for older edits.
+_loaded: dict[str, tuple[str, bytes]] = {}
+
+
+def _load_key(handler: Any, package: str, options: Any) -> str | None:
+    """What loading ``package`` depends on: its sources, the options, the search paths and the
+    libraries' versions; None when the package is not in the handler's own paths."""
+    paths = list(getattr(handler, "_paths", None) or ())
+    folder = next((Path(base) / package for base in paths
+                   if (Path(base) / package / "__init__.py").is_file()), None)
+    if folder is None:
+        return None
+    digest = hashlib.sha256()
+    external = getattr(getattr(handler, "config", None), "load_external_modules", None)
+    for part in (package, _ADDRESS.sub("", repr(options)), paths, external, _versions()):
+        digest.update(json.dumps(part, default=str).encode())
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def collect_loaded_once(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A ``collect`` for mkdocstrings' Python handler that loads a package once per process.
+
+    MkDocs makes a new handler for every build, and the i18n plugin one per language, and each
+    loaded the whole ``recipes`` package with griffe again: a sixth of a `mkdocs serve` rebuild.
+    The first load's collections are kept as loading left them (pickled before anything is
+    rendered: rendering resolves more imported names, and the inventory lists those), and a
+    later handler that has not loaded the package starts from a copy of them, exactly where its
+    own load would have left it (``collect`` loads nothing for a package already collected).
+    A changed source, option or library loads the package anew.
+    """
+
+    def collect(self, identifier, options):
+        package = identifier.split(".", 1)[0]
+        if options == {} or package in self._modules_collection:
+            return original(self, identifier, options)
+        key = _load_key(self, package, options)
+        known = _loaded.get(package)
+        if key is not None and known is not None and known[0] == key:
+            self._modules_collection, self._lines_collection = pickle.loads(known[1])
+            return original(self, identifier, options)
+        result = original(self, identifier, options)
+        if key is not None:
+            try:
+                _loaded[package] = (key, pickle.dumps((self._modules_collection,
+                                                       self._lines_collection)))
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                _loaded.pop(package, None)
+        return result
+
+    collect.loaded_once = True
+    return collect
