@@ -18,7 +18,6 @@ spawned workers import the main module again, which runs the code of a build scr
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -30,8 +29,6 @@ from types import SimpleNamespace
 from typing import Any
 
 __all__ = ["render_into_cache", "start", "wait_for"]
-
-log = logging.getLogger("mkdocs.hooks.prerender")
 
 _DONE = "torch-recipes rendered: "
 _PROJECT = Path(__file__).resolve().parents[2]
