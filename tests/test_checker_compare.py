@@ -101,6 +101,13 @@ def test_one_unit_in_the_last_printed_digit_is_platform_rounding():
     assert judge("tensor([2., 4.])", "tensor([2., 4.])").note == ""
 
 
+def test_a_claim_with_more_digits_than_printed_is_not_called_platform_rounding():
+    result = judge("tensor([0.33333])", "tensor([0.3333])")
+    assert (result.verdict, result.note) == (
+        "ok", "the claim has more digits than PyTorch prints; it rounds to the printed value")
+    assert judge("tensor([0.33349])", "tensor([0.3333])").verdict == "wrong"
+
+
 @pytest.mark.parametrize(
     ("claim", "actual", "approx", "verdict"),
     [

@@ -83,7 +83,9 @@ def _digits(text: str) -> int:
 
 
 def _num_eq(claimed: str, actual: str, mode: str) -> bool:
-    """Numbers equal under ``mode``: exact, printed (library precision), mask, mask-ints."""
+    """Numbers equal under ``mode``: exact; rounding (one unit in the last printed digit);
+    printed (rounding, or a claim with more digits than printed that rounds to what is printed);
+    mask; mask-ints."""
     if _is_float(claimed) != _is_float(actual):
         return False  # 1 and 1. differ in dtype
     if mode == "mask" or (mode == "mask-ints" and not _is_float(claimed)):
@@ -100,6 +102,8 @@ def _num_eq(claimed: str, actual: str, mode: str) -> bool:
     cu, au = _unit(claimed), _unit(actual)
     if cu > au * (1 + _EPS):
         return False  # fewer digits than the library prints, and another value
+    if mode == "rounding" and cu < au * (1 - _EPS):
+        return False  # more digits than printed: judged in "printed" mode, with its own note
     if abs(cu - au) <= au * _EPS:
         # one unit in the last of four or more digits: platform rounding (float32 sums); a
         # short number such as Python's 0.34 is printed the same everywhere
@@ -296,7 +300,7 @@ def _compare(claim: str, actual: str, label: str | None, multi_args: bool, windo
         if value is not None:
             return value
     ctoks = tokens(claim)
-    for mode in ("exact", "printed"):
+    for mode in ("exact", "rounding", "printed"):
         for lenient in (False, True):
             cs = _size_as_tuple(ctoks) if lenient else ctoks
             for atoks, note in _variants(actual, label):
@@ -304,9 +308,15 @@ def _compare(claim: str, actual: str, label: str | None, multi_args: bool, windo
                 found = _attempt(cs, at, mode=mode, multi_args=multi_args, window=window)
                 if found is not None:
                     notes = [note, "torch.Size written as a tuple" if lenient else "", found,
-                             "last digit differs: platform rounding" if mode == "printed" else ""]
+                             _PRECISION_NOTES.get(mode, "")]
                     return Judgement("ok", "; ".join(n for n in notes if n))
     return None
+
+
+_PRECISION_NOTES = {
+    "rounding": "last digit differs: platform rounding",
+    "printed": "the claim has more digits than PyTorch prints; it rounds to the printed value",
+}
 
 
 def _compare_masked(claim: str, actual: str, label: str | None, multi_args: bool, window: bool,
