@@ -444,8 +444,8 @@ def on_env(env, config: MkDocsConfig, files: Files):
     MkDocs makes a new Jinja environment for every build, and the i18n plugin runs one build per
     language, so Material's templates were compiled from source twice per build (a tenth of a
     rebuild). Jinja's own bytecode cache keeps the compiled code on disk: it checks each entry
-    against the template's source and the Python and Jinja versions, and the folder is named
-    after the environment's syntax settings, the only other input to compilation.
+    against the template's source and the Python version, and the folder is named after the
+    Jinja version and the environment's syntax settings, the other inputs to compilation.
 
     The i18n plugin builds each language separately and mkdocs-jupyter, after each build, deletes
     every cache entry that build did not use, so English and Chinese evicted each other and every
