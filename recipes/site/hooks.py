@@ -34,10 +34,7 @@ from mkdocstrings_handlers.python import PythonHandler
 from recipes.catalog import TOPICS, topic_recipes_unimported
 from recipes.files import write_atomically
 from recipes.site import prerender
-from recipes.site.code_blocks import (
-    use_material_code_blocks,
-    without_notebook_token_colours,
-)
+from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
 from recipes.site.notebooks import (
     LANGUAGES,
@@ -282,8 +279,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
                        _search_entries_cached)
     if "mkdocstrings" in config.plugins:
         _cached_method(PythonHandler, "render", root / "reference", render_cached)
-        if not getattr(PythonHandler.collect, "loaded_once", False):
-            PythonHandler.collect = collect_loaded_once(PythonHandler.collect)
+        _cached_method(PythonHandler, "collect", root / "reference",
+                       lambda original, _root: collect_loaded_once(original))
     # `mkdocs serve` would watch only docs_dir, now the staging folder: watch the sources (see
     # on_serve).
     if str(docs_dir) not in config.watch:

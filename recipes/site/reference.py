@@ -178,5 +178,4 @@ def collect_loaded_once(original: Callable[..., Any]) -> Callable[..., Any]:
                 _loaded.pop(package, None)
         return result
 
-    collect.loaded_once = True
     return collect
