@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import contextlib
 import io
 import json
 import os
 import sys
+import threading
+import time
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 import pytest
 from distributed import Client, LocalCluster
 
 from recipes.checker.cli import add_arguments, run
-from recipes.checker.execute import JOBS_VARIABLE
+from recipes.checker.execute import JOBS_VARIABLE, CheckOptions, check_documents
+from recipes.checker.parse import parse_paths
 
 # Each document records which process started its kernel (the kernel's parent) in a file beside
 # it, outside the report, so a test can tell where it ran without changing what is compared.
@@ -85,11 +90,52 @@ def test_serial_run_is_what_the_documents_claim(serial: tuple[int, str, object, 
 
 
 @pytest.mark.slow
-def test_two_jobs_give_the_serial_report(folder: Path,
-                                        serial: tuple[int, str, object, set[int]]) -> None:
+def test_two_jobs_give_the_serial_report(folder: Path, serial: tuple[int, str, object, set[int]],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    terminated = []
+    monkeypatch.setattr(Pool, "terminate", lambda pool: terminated.append(pool))
     code, out, report, parents = _check(folder, "-j", "2")
     assert (code, out, report) == serial[:3]
     assert len(parents) == 2 and os.getpid() not in parents  # two worker processes ran them
+    # A finished run lets its idle workers exit; terminating them could hang (see _in_pool).
+    assert terminated == []
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_and_their_kernels(tmp_path: Path) -> None:
+    (tmp_path / "a_slow.md").write_text(
+        "```python\nimport os, time\nopen('kernel.pid', 'w').write(str(os.getpid()))\n"
+        "time.sleep(300)\n```\n", encoding="utf-8")
+    (tmp_path / "b_fine.md").write_text("```python\nprint(6 * 7)  # 42\n```\n",
+                                        encoding="utf-8")
+    docs = parse_paths([str(p) for p in sorted(tmp_path.glob("*.md"))])
+    pid_file = tmp_path / "kernel.pid"
+    pressed: list[float] = []
+
+    def press_ctrl_c_once_the_block_runs() -> None:
+        while not pid_file.exists() or not pid_file.read_text():
+            time.sleep(0.05)
+        pressed.append(time.monotonic())
+        _thread.interrupt_main()
+
+    threading.Thread(target=press_ctrl_c_once_the_block_runs, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        list(check_documents(docs, CheckOptions(timeout=600, in_place=True), jobs=2))
+    assert time.monotonic() - pressed[0] < 30, "Ctrl-C waited for the sleeping block"
+    kernel = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while _alive(kernel) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(kernel), "the interrupted document's kernel was left running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"
 
 
 @pytest.mark.slow

@@ -135,18 +135,24 @@ _events: Any = None  # in a worker: the queue its progress goes to
 def _start_worker(events: Any) -> None:
     global _events
     _events = events
-    # Ctrl-C is the parent's to handle; it ends the workers with SIGTERM, which must still run
-    # the kernels' cleanup (a kernel left behind would keep running the tutorial).
+    # Ctrl-C is the parent's to handle; it ends the workers with SIGTERM (see _check_in_worker).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     # Stopped mid-cell, the kernel's client leaves a task that saw the kernel go; that is the
     # point, not news for the terminal.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
 
 
 def _check_in_worker(doc: Document, options: CheckOptions) -> DocumentResult:
-    _events.put(("start", doc.path, os.getpid()))
-    return _check_in_parallel(doc, options, lambda path: _events.put(("block", path, 0)))
+    # While a document is checked, SIGTERM must still run the kernels' cleanup (a kernel left
+    # behind would keep running the tutorial). An idle worker has none and keeps the default
+    # action: a Python handler runs only between bytecodes, so one arriving just before the
+    # worker blocks on the task queue would wait there with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    try:
+        _events.put(("start", doc.path, os.getpid()))
+        return _check_in_parallel(doc, options, lambda path: _events.put(("block", path, 0)))
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _in_pool(docs: list[Document], options: CheckOptions, jobs: int, on_start: Progress | None,
@@ -177,6 +183,7 @@ def _in_pool(docs: list[Document], options: CheckOptions, jobs: int, on_start: P
         return pid is not None and pid not in {p.pid for p in multiprocessing.active_children()}
 
     pool: Pool = context.Pool(jobs, initializer=_start_worker, initargs=(events,))
+    lost = False
     try:
         pending = [pool.apply_async(_check_in_worker, (doc, options)) for doc in docs]
         for doc, task in zip(docs, pending):
@@ -184,10 +191,19 @@ def _in_pool(docs: list[Document], options: CheckOptions, jobs: int, on_start: P
                 relay(0.1)
             task.wait(1.0)  # a result already on its way
             relay(0)
+            lost = lost or not task.ready()
             yield task.get() if task.ready() else _lost(doc, options)
-        pool.close()
+    except BaseException:
+        pool.terminate()  # Ctrl-C, or the caller stopped early: running workers clean up and exit
+        raise
+    else:
+        # The pool waits for a lost document's result until it is terminated. Otherwise the
+        # workers are let go: terminate is safe (see _check_in_worker), but closing kills nothing.
+        if lost:
+            pool.terminate()
+        else:
+            pool.close()
     finally:
-        pool.terminate()  # at the end, or on Ctrl-C: workers still running clean up and exit
         pool.join()
         events.close()
 
