@@ -2,8 +2,9 @@
 
 The recipes' doctests claim outputs; so would a tutorial that wrote one in its code (a comment
 after a print, a doctest). The tutorials print their outputs instead, and the site build
-executes every one of them and fails on a raising cell (``tests/test_site.py``): running a
-tutorial without claims here again would prove nothing more, and took about 150 s.
+executes every one of them and fails on a raising cell (``tests/test_site.py``). Running a
+tutorial without claims here again would only show that it also runs in the checker's sandbox,
+which the sandbox's own tests cover, and took about 150 s.
 """
 
 from __future__ import annotations
