@@ -1,13 +1,16 @@
-"""Write a file so that no reader ever sees half of it: the site's caches, reports, rewrites."""
+"""Files shared by the site's caches and the checker: written so that no reader ever sees half of
+one (caches, reports, rewrites), and hashed for the caches' keys."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+__all__ = ["hash_files", "write_atomically"]
 
 
 def write_atomically(path: str | Path, data: str | bytes, *, keep_mode: bool = False) -> None:
@@ -26,3 +29,12 @@ def write_atomically(path: str | Path, data: str | bytes, *, keep_mode: bool = F
     if keep_mode:
         shutil.copymode(path, fh.name)
     os.replace(fh.name, path)
+
+
+def hash_files(digest: hashlib._Hash, paths: Iterable[Path]) -> hashlib._Hash:
+    """Add each file's path and contents to ``digest``, in the order given, and return it: a
+    renamed file changes the hash as an edited one does."""
+    for path in paths:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    return digest

@@ -32,7 +32,7 @@ from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 from mkdocstrings_handlers.python import PythonHandler
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
-from recipes.files import write_atomically
+from recipes.files import hash_files, write_atomically
 from recipes.site import prerender
 from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
@@ -178,11 +178,7 @@ def _tutorial_pages(docs_dir: Path, cache_dir: Path) -> dict[str, str]:
 
 def _download_pages() -> dict[str, str]:
     package = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return dict(_downloads(digest.hexdigest()))
+    return dict(_downloads(hash_files(hashlib.sha256(), sorted(package.glob("*.py"))).hexdigest()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -234,9 +230,7 @@ def _inputs_fingerprint(docs_dir: Path, root: Path) -> str:
         *sorted((docs_dir.parent / "benchmarks" / "results").glob("*.txt")),
         *sorted(Path(__file__).resolve().parents[1].rglob("*.py")),
     ]
-    for path in sources:
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes())
+    hash_files(digest, sources)
     for path in sorted(docs_dir.rglob("*")):
         digest.update(str(path).encode())
     return digest.hexdigest()
@@ -270,7 +264,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if jupyter is not None:
         jupyter.config["cache_dir"] = str(root / "mkdocs-jupyter")
         if jupyter.config["cache"] and not jupyter.config["execute"]:
-            notebooks = [os.path.join(str(staging), "tutorials", path.name) for lang in LANGUAGES
+            notebooks = [str(path) for lang in LANGUAGES
                          for path in sorted((staging / "tutorials").glob(f"*.{lang}.ipynb"))]
             prerender.start(jupyter, notebooks, functools.partial(_rendered, jupyter),
                             build_jobs())

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from recipes.files import write_atomically
+from recipes.files import hash_files, write_atomically
 
 __all__ = ["collect_loaded_once", "render_cached"]
 
@@ -142,10 +142,7 @@ def _load_key(handler: Any, package: str, options: Any) -> str | None:
     external = getattr(getattr(handler, "config", None), "load_external_modules", None)
     for part in (package, _ADDRESS.sub("", repr(options)), paths, external, _versions()):
         digest.update(json.dumps(part, default=str).encode())
-    for path in sorted(folder.rglob("*.py")):
-        digest.update(str(path).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return hash_files(digest, sorted(folder.rglob("*.py"))).hexdigest()
 
 
 def collect_loaded_once(original: Callable[..., Any]) -> Callable[..., Any]:
