@@ -4,13 +4,18 @@ one (caches, reports, rewrites), and hashed for the caches' keys."""
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
-__all__ = ["hash_files", "write_atomically"]
+__all__ = ["cached_json", "hash_files", "write_atomically"]
+
+log = logging.getLogger("mkdocs.hooks.cache")
 
 
 def write_atomically(path: str | Path, data: str | bytes, *, keep_mode: bool = False) -> None:
@@ -38,3 +43,20 @@ def hash_files(digest: hashlib._Hash, paths: Iterable[Path]) -> hashlib._Hash:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
     return digest
+
+
+def cached_json(path: Path, make: Callable[[], Any]) -> Any:
+    """The value stored as JSON at ``path``, or else ``make()``, stored there for the next time.
+
+    ``path`` must name what the value depends on (a hash of it). An entry that cannot be read
+    (cut short by a disk error, edited by hand) is logged and made again.
+    """
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError) as err:
+        log.info(f"cache entry {path} is corrupt ({err}); making it again")
+    value = make()
+    write_atomically(path, json.dumps(value, ensure_ascii=False))
+    return value

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import jieba
 import jinja2
 import nbformat
 import pytest
@@ -17,6 +18,7 @@ import yaml
 from mkdocs_jupyter.plugin import Plugin as JupyterPlugin
 
 from recipes.catalog import TOPICS
+from recipes.files import cached_json
 from recipes.site import hooks, notebooks, prerender, reference
 from recipes.site.notebooks import Tutorial, cache_key, execute_tutorial, recipe_dependencies
 from recipes.site.variants import write_config_variant
@@ -206,6 +208,77 @@ def test_search_entries_are_made_again_when_the_jieba_user_dictionary_changes(
     words.write_text("自动微分 10 n\n反向传播 10 n\n", encoding="utf-8")
     assert index_page() == [{"location": "a/"}]
     assert made == ["a/", "a/"], "an edited user dictionary replayed entries cut with the old one"
+
+
+def test_the_jieba_user_dictionary_is_loaded_by_the_first_cut(tmp_path: Path) -> None:
+    """Naming the user dictionary loads nothing; the first cut loads jieba and then the user
+    dictionary, so the text is cut with its words."""
+    words = tmp_path / "words.txt"
+    words.write_text("梯度裁剪阈值 123457 n\n", encoding="utf-8")
+    tokenizer = jieba.Tokenizer()
+    hooks._defer_user_dictionaries(tokenizer)
+    hooks._defer_user_dictionaries(tokenizer)
+    tokenizer.load_userdict(str(words))
+    assert not tokenizer.initialized, "naming the dictionary loaded jieba's main dictionary"
+    assert "梯度裁剪阈值" in list(tokenizer.cut("设置梯度裁剪阈值为一"))
+    assert tokenizer.FREQ["梯度裁剪阈值"] == 123457, "the user dictionary was not loaded"
+    assert tokenizer.waiting_dictionaries == []
+    words.write_text("张量广播规则 99 n\n", encoding="utf-8")
+    tokenizer.load_userdict(str(words))
+    assert tokenizer.FREQ["张量广播规则"] == 99, "once jieba is loaded, a dictionary loads at once"
+
+
+def test_cached_json_makes_a_value_once_and_remakes_a_corrupt_entry(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = tmp_path / "cache" / "k.json"
+    made: list[int] = []
+
+    def make() -> dict:
+        made.append(1)
+        return {"pages": ["a", "é"]}
+
+    assert cached_json(entry, make) == cached_json(entry, make) == {"pages": ["a", "é"]}
+    assert len(made) == 1
+    entry.write_text('{"pages": ["a"', encoding="utf-8")
+    with caplog.at_level(logging.INFO, logger="mkdocs.hooks.cache"):
+        assert cached_json(entry, make) == {"pages": ["a", "é"]}
+    assert len(made) == 2 and any("k.json is corrupt" in r.getMessage() for r in caplog.records)
+    assert json.loads(entry.read_text(encoding="utf-8")) == {"pages": ["a", "é"]}
+
+
+def test_a_tutorial_is_parsed_once_across_builds_until_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "t.py"
+    path.write_text(TUTORIAL, encoding="utf-8")
+    cache = tmp_path / "parsed"
+    first = Tutorial.read(path, cache)
+    notebooks._parsed.cache_clear()  # what a new `mkdocs build` process starts with
+
+    def no_parse(*_args, **_kwargs):
+        raise AssertionError("jupytext parsed a tutorial whose source did not change")
+
+    monkeypatch.setattr(notebooks.jupytext, "read", no_parse)
+    again = Tutorial.read(path, cache)
+    assert again.code_cells == first.code_cells and again.notebook == first.notebook
+    monkeypatch.undo()
+    _append(path, "print(2)\n")
+    assert Tutorial.read(path, cache).code_cells[-1].endswith("print(2)")
+    assert len(list(cache.glob("*.json"))) == 2
+
+
+def test_download_files_are_made_once_per_version_of_the_recipes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "downloads"
+    hooks._downloads.cache_clear()
+    pages = hooks._download_pages(cache)
+    assert sorted(pages) == sorted(f"downloads/{topic}.py" for topic in TOPICS)
+    hooks._downloads.cache_clear()
+    monkeypatch.setattr(hooks, "standalone_source", lambda *_: pytest.fail("made again"))
+    assert hooks._download_pages(cache) == pages
+    hooks._downloads.cache_clear()
 
 
 def _jupyter_options(cache_dir: Path) -> dict:

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
+import jieba
 import jinja2
 import mkdocs.utils
 import nbformat
@@ -32,7 +33,7 @@ from mkdocs_jupyter.plugin import _compute_cache_key, _get_cache_path
 from mkdocstrings_handlers.python import PythonHandler
 
 from recipes.catalog import TOPICS, topic_recipes_unimported
-from recipes.files import hash_files, write_atomically
+from recipes.files import cached_json, hash_files, write_atomically
 from recipes.site import prerender
 from recipes.site.code_blocks import use_material_code_blocks, without_notebook_token_colours
 from recipes.site.figures import write_inline_images
@@ -154,13 +155,14 @@ def _report(tutorial: Tutorial, where: Path, execution: Execution) -> None:
     log.info(f"tutorial {tutorial.name}: {len(execution.results)} code cells {state}")
 
 
-def _tutorial_pages(docs_dir: Path, cache_dir: Path) -> dict[str, str]:
+def _tutorial_pages(docs_dir: Path, cache_dir: Path, parsed: Path) -> dict[str, str]:
     """Execute the tutorials (in parallel, or from the cache) and return each language's notebook.
 
     Logs come after all runs, in file order, so a build's log does not depend on which kernel
     finished first.
     """
-    tutorials = [Tutorial.read(path) for path in sorted((docs_dir / "tutorials").glob("*.py"))]
+    tutorials = [Tutorial.read(path, parsed)
+                 for path in sorted((docs_dir / "tutorials").glob("*.py"))]
     with ThreadPoolExecutor(max_workers=max(1, min(build_jobs(), len(tutorials)))) as pool:
         executions = list(
             pool.map(lambda t: execute_tutorial(t, cache_dir, env=KERNEL_ENV), tutorials)
@@ -176,19 +178,22 @@ def _tutorial_pages(docs_dir: Path, cache_dir: Path) -> dict[str, str]:
     return pages
 
 
-def _download_pages() -> dict[str, str]:
+def _download_pages(cache_dir: Path) -> dict[str, str]:
     package = Path(__file__).resolve().parents[1]
-    return dict(_downloads(hash_files(hashlib.sha256(), sorted(package.glob("*.py"))).hexdigest()))
+    sources = hash_files(hashlib.sha256(), sorted(package.glob("*.py"))).hexdigest()
+    return dict(_downloads(cache_dir / f"{sources[:32]}.json"))
 
 
 @functools.lru_cache(maxsize=1)
-def _downloads(_recipe_sources: str) -> tuple[tuple[str, str], ...]:
-    """The standalone file of each topic, made once per version of the recipe modules: each
-    `mkdocs serve` rebuild asks again, and making them takes a third of a second."""
-    return tuple(
+def _downloads(entry: Path) -> tuple[tuple[str, str], ...]:
+    """The standalone file of each topic, made once per version of the recipe modules (``entry``
+    is named by their hash): every build and each `mkdocs serve` rebuild asks, and making them
+    takes about half a second."""
+    made = cached_json(entry, lambda: [
         (f"downloads/{topic}.py", standalone_source(topic_recipes_unimported(topic)))
         for topic in TOPICS
-    )
+    ])
+    return tuple((name, source) for name, source in made)
 
 
 def _reference_pages() -> dict[str, str]:
@@ -247,11 +252,11 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     fingerprint = _inputs_fingerprint(docs_dir, root)
     if fingerprint != _generated_from:
         generated = {
-            **_download_pages(),
+            **_download_pages(root / "downloads"),
             # The API reference is generated for a site that renders it (tests' mini sites don't).
             **(_reference_pages() if "mkdocstrings" in config.plugins else {}),
             **_benchmark_pages(docs_dir.parent),
-            **_tutorial_pages(docs_dir, root / "tutorials"),
+            **_tutorial_pages(docs_dir, root / "tutorials", root / "parsed"),
         }
         stage_docs(docs_dir, staging, generated)
         _generated_from = fingerprint
@@ -271,6 +276,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     if "material/search" in config.plugins:
         _cached_method(SearchIndex, "add_entry_from_context", root / "search",
                        _search_entries_cached)
+        _defer_user_dictionaries(jieba.dt)
+        jieba.load_userdict, jieba.initialize = jieba.dt.load_userdict, jieba.dt.initialize
     if "mkdocstrings" in config.plugins:
         _cached_method(PythonHandler, "render", root / "reference", render_cached)
         _cached_method(PythonHandler, "collect", root / "reference",
@@ -516,6 +523,36 @@ def _search_entries_cached(original, cache_dir: Path):
         write_atomically(entry_file, json.dumps(self.entries[before:], ensure_ascii=False))
 
     return add_entry_from_context
+
+
+def _defer_user_dictionaries(tokenizer: jieba.Tokenizer) -> None:
+    """Make ``tokenizer`` load a user dictionary when it first cuts text, not when it is named.
+
+    Material's search plugin names its user dictionary in ``on_config``, and jieba's
+    ``load_userdict`` first loads the main dictionary: 1.6 s on every build, also on one whose
+    search entries all come from the cache (``_search_entries_cached``) and so cuts nothing.
+    Safe because every cut starts with jieba's own ``initialize``, which now loads the waiting
+    dictionaries, in the order named, before any word is cut; once loaded, a dictionary named
+    again (a `mkdocs serve` rebuild) loads at once, as upstream. Patching twice changes nothing.
+    """
+    if hasattr(tokenizer, "waiting_dictionaries"):
+        return
+    waiting: list = []
+    load, initialize = tokenizer.load_userdict, tokenizer.initialize
+
+    def load_userdict(f) -> None:
+        if tokenizer.initialized:
+            load(f)
+        else:
+            waiting.append(f)
+
+    def initialize_then_load(dictionary=None) -> None:
+        initialize(dictionary)
+        while waiting:
+            load(waiting.pop(0))
+
+    tokenizer.waiting_dictionaries = waiting
+    tokenizer.load_userdict, tokenizer.initialize = load_userdict, initialize_then_load
 
 
 def _walk_toc(items):

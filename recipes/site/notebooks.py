@@ -31,7 +31,7 @@ import jupytext
 import nbformat
 from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
-from recipes.files import write_atomically
+from recipes.files import cached_json, write_atomically
 from recipes.runner import CellResult, KernelRunner
 
 __all__ = [
@@ -153,14 +153,19 @@ _RECIPES_IMPORT = re.compile(r"^\s*(?:from\s+recipes\.(\w+)\s+import|import\s+re
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed(suffix: str, text: str) -> str:
+def _parsed(suffix: str, text: str, cache: Path | None) -> str:
     """The notebook jupytext reads from a tutorial's source, as JSON.
 
-    Remembered within the process: `mkdocs serve` reads every tutorial again after each edit, and
-    parsing one takes jupytext tens of milliseconds. Each caller gets a notebook of its own.
+    Parsing one takes jupytext about 50 ms, and every build reads all the tutorials: it is
+    remembered within the process (`mkdocs serve` reads them again after each edit) and, given a
+    ``cache`` folder, on disk for the next `mkdocs build`. Each caller gets a notebook of its own.
     """
     fmt = {**jupytext.formats.long_form_one_format("py:percent"), "extension": suffix}
-    return json.dumps(jupytext.read(io.StringIO(text), fmt=fmt))
+    if cache is None:
+        return json.dumps(jupytext.read(io.StringIO(text), fmt=fmt))
+    key = hashlib.sha256(json.dumps([jupytext.__version__, fmt, text]).encode()).hexdigest()
+    return json.dumps(cached_json(cache / f"{key[:32]}.json",
+                                  lambda: jupytext.read(io.StringIO(text), fmt=fmt)))
 
 
 @dataclass
@@ -171,8 +176,9 @@ class Tutorial:
     notebook: nbformat.NotebookNode
 
     @classmethod
-    def read(cls, path: Path) -> Tutorial:
-        parsed = _parsed(path.suffix, path.read_text(encoding="utf-8"))
+    def read(cls, path: Path, cache: Path | None = None) -> Tutorial:
+        """The tutorial at ``path``; ``cache`` is a folder that keeps parsed sources across runs."""
+        parsed = _parsed(path.suffix, path.read_text(encoding="utf-8"), cache)
         return cls(path, nbformat.from_dict(json.loads(parsed)))
 
     @property
