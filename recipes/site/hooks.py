@@ -531,9 +531,10 @@ def _defer_user_dictionaries(tokenizer: jieba.Tokenizer) -> None:
     Material's search plugin names its user dictionary in ``on_config``, and jieba's
     ``load_userdict`` first loads the main dictionary: 1.6 s on every build, also on one whose
     search entries all come from the cache (``_search_entries_cached``) and so cuts nothing.
-    Safe because every cut starts with jieba's own ``initialize``, which now loads the waiting
-    dictionaries, in the order named, before any word is cut; once loaded, a dictionary named
-    again (a `mkdocs serve` rebuild) loads at once, as upstream. Patching twice changes nothing.
+    Safe because every cut first makes jieba load its main dictionary if it has not (through
+    ``initialize``, which now also loads the waiting dictionaries, in the order named), so no word
+    is cut without them; once jieba is loaded, a dictionary named again (a `mkdocs serve`
+    rebuild) loads at once, as upstream. Patching twice changes nothing.
     """
     if hasattr(tokenizer, "waiting_dictionaries"):
         return
