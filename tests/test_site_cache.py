@@ -219,7 +219,9 @@ def test_the_jieba_user_dictionary_is_loaded_by_the_first_cut(tmp_path: Path) ->
     hooks._defer_user_dictionaries(tokenizer)
     hooks._defer_user_dictionaries(tokenizer)
     tokenizer.load_userdict(str(words))
+    tokenizer.load_userdict(str(words))
     assert not tokenizer.initialized, "naming the dictionary loaded jieba's main dictionary"
+    assert tokenizer.waiting_dictionaries == [str(words)]
     assert "梯度裁剪阈值" in list(tokenizer.cut("设置梯度裁剪阈值为一"))
     assert tokenizer.FREQ["梯度裁剪阈值"] == 123457, "the user dictionary was not loaded"
     assert tokenizer.waiting_dictionaries == []

@@ -544,7 +544,7 @@ def _defer_user_dictionaries(tokenizer: jieba.Tokenizer) -> None:
     def load_userdict(f) -> None:
         if tokenizer.initialized:
             load(f)
-        else:
+        elif f not in waiting:  # each `mkdocs serve` rebuild names it again
             waiting.append(f)
 
     def initialize_then_load(dictionary=None) -> None:
