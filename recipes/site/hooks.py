@@ -277,6 +277,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _cached_method(SearchIndex, "add_entry_from_context", root / "search",
                        _search_entries_cached)
         _defer_user_dictionaries(jieba.dt)
+        # jieba's module functions, which Material calls, are the default tokenizer's methods as
+        # bound when jieba was imported: point them at the patched ones.
         jieba.load_userdict, jieba.initialize = jieba.dt.load_userdict, jieba.dt.initialize
     if "mkdocstrings" in config.plugins:
         _cached_method(PythonHandler, "render", root / "reference", render_cached)
